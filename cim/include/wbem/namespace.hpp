@@ -1,0 +1,126 @@
+#pragma once
+// wbem::Namespace — one CIM namespace: its classes (with the system classes of the event world
+// preloaded), its static instances, and method execution through in-process method providers.
+// WMI mapping: the class/instance/method parts of IWbemServices for one namespace.
+
+#include <wbem/classobject.hpp>
+#include <wbem/names.hpp>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace wbem {
+
+/// putClass()/putInstance() flags (WMI WBEM_CHANGE_FLAG_TYPE).
+enum ChangeFlag : std::int32_t {
+  WBEM_FLAG_CREATE_OR_UPDATE = 0,
+  WBEM_FLAG_UPDATE_ONLY = 0x1,
+  WBEM_FLAG_CREATE_ONLY = 0x2,
+};
+
+/// What a method provider is handed for one call.
+struct MethodCall {
+  /// The object the method runs on: an instance path, or a class path for a static method.
+  const ObjectPath& target;
+  /// Method name as declared.
+  std::string_view method;
+  /// The class whose [Implemented] declaration is being run (WMI runs the nearest one).
+  std::string_view implementingClass;
+  /// The in-parameters, checked against the signature (an empty instance when there are none).
+  const ClassObject& inParameters;
+};
+
+/// An in-process method provider (WMI: the ExecMethodAsync part of IWbemServices a provider
+/// implements). Override one function; set out-parameters (and ReturnValue) on `outParameters`,
+/// an instance of the method's out-signature. Throw wbem::Error to fail the call.
+class MethodProvider {
+ public:
+  virtual ~MethodProvider() = default;
+  /// Runs one method call. May be called from several threads at once.
+  virtual void execMethod(const MethodCall& call, ClassObject& outParameters) = 0;
+};
+
+/// One namespace. Safety: every member function is thread-safe (a reader-writer lock guards the
+/// registry; readers get immutable shared snapshots that stay valid after later changes).
+class Namespace {
+ public:
+  /// A namespace named `name` ("root\\cimv2" or "root/cimv2") holding the system classes.
+  explicit Namespace(std::string_view name);
+  Namespace(const Namespace&) = delete;
+  Namespace& operator=(const Namespace&) = delete;
+
+  /// Normalised name with `\` separators.
+  const std::string& name() const noexcept { return name_; }
+
+  // --- classes --------------------------------------------------------------------------------
+  /// The class named `name` (case-insensitive), or nullptr.
+  ObjectPtr findClass(std::string_view name) const;
+  /// The class named `name` (IWbemServices::GetObject on a class path); WBEM_E_NOT_FOUND.
+  ObjectPtr getClass(std::string_view name) const;
+  /// Stores a class (IWbemServices::PutClass). Its superclass must exist (WBEM_E_INVALID_SUPERCLASS);
+  /// it is rebased on the stored superclass. Updating a class that has subclasses or instances
+  /// gives WBEM_E_CLASS_HAS_CHILDREN / WBEM_E_CLASS_HAS_INSTANCES; system classes (`__` names)
+  /// cannot be changed (WBEM_E_ACCESS_DENIED). CREATE_ONLY: WBEM_E_ALREADY_EXISTS; UPDATE_ONLY:
+  /// WBEM_E_NOT_FOUND. Returns the stored class.
+  ObjectPtr putClass(const ClassObject& cls, std::int32_t flags = WBEM_FLAG_CREATE_OR_UPDATE);
+  /// Deletes a class with its subclasses and their instances (IWbemServices::DeleteClass).
+  void deleteClass(std::string_view name);
+  /// Classes derived from `superclass` (all classes when empty); `deep` includes all descendants,
+  /// otherwise only immediate children (IWbemServices::CreateClassEnum). Sorted by name.
+  std::vector<ObjectPtr> enumClasses(std::string_view superclass = {}, bool deep = true) const;
+  /// True when class `name` is `ancestor` or derives from it; false when either is unknown.
+  bool classInheritsFrom(std::string_view name, std::string_view ancestor) const;
+
+  // --- static instances -----------------------------------------------------------------------
+  /// Stores an instance (IWbemServices::PutInstance): its class must be stored here
+  /// (WBEM_E_INVALID_CLASS), not abstract (WBEM_E_INVALID_OPERATION), and all keys set
+  /// (WBEM_E_ILLEGAL_NULL); it is converted to the stored class. Returns its path.
+  ObjectPath putInstance(const ClassObject& instance, std::int32_t flags = WBEM_FLAG_CREATE_OR_UPDATE);
+  /// The instance at `path` (WBEM_E_NOT_FOUND; WBEM_E_INVALID_CLASS for an unknown class).
+  ObjectPtr getInstance(const ObjectPath& path) const;
+  /// Deletes the instance at `path` (WBEM_E_NOT_FOUND).
+  void deleteInstance(const ObjectPath& path);
+  /// Instances of `className`, and of its subclasses when `deep` (IWbemServices::CreateInstanceEnum).
+  std::vector<ObjectPtr> enumInstances(std::string_view className, bool deep = true) const;
+
+  // --- methods --------------------------------------------------------------------------------
+  /// Registers the method provider named by classes' `Provider` qualifier. Replaces any earlier one.
+  void registerMethodProvider(std::string_view providerName, std::shared_ptr<MethodProvider> provider);
+  /// Removes a method provider registration.
+  void unregisterMethodProvider(std::string_view providerName);
+  /// Runs `method` on the object at `target` (IWbemServices::ExecMethod) and returns the
+  /// out-parameters (an instance of the out-signature; empty __PARAMETERS for void methods).
+  /// Errors: WBEM_E_INVALID_CLASS / WBEM_E_NOT_FOUND for the target, WBEM_E_INVALID_METHOD for an
+  /// unknown method, WBEM_E_METHOD_DISABLED, WBEM_E_METHOD_NOT_IMPLEMENTED when no class in the
+  /// chain has [Implemented], WBEM_E_PROVIDER_NOT_FOUND when no provider is registered,
+  /// WBEM_E_INVALID_METHOD_PARAMETERS for a missing, unknown or mistyped in-parameter, and
+  /// WBEM_E_PROVIDER_FAILURE for out-parameters that do not fit the signature.
+  ClassObject execMethod(const ObjectPath& target, std::string_view method, const ClassObject* inParameters);
+
+ private:
+  struct ClassEntry {
+    ObjectPtr cls;
+    std::map<std::string, ObjectPtr, NameLess> instances;  // keyed by relative path text
+  };
+  ClassEntry* entry(std::string_view name);
+  const ClassEntry* entry(std::string_view name) const;
+  bool hasChildren(std::string_view name) const;
+  std::string instanceKey(const ObjectPath& path) const;
+
+  std::string name_;
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, ClassEntry, NameHash, NameEqual> classes_;
+  std::unordered_map<std::string, std::shared_ptr<MethodProvider>, NameHash, NameEqual> methodProviders_;
+};
+
+/// The system classes every namespace holds (__SystemClass, __Event and its family, __EventFilter,
+/// __PARAMETERS, ...), in an order where each superclass precedes its subclasses. Thread-safe.
+const std::vector<ObjectPtr>& systemClasses();
+
+}  // namespace wbem
