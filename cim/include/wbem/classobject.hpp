@@ -142,8 +142,8 @@ class ClassObject {
   /// The shared schema (for slot lookups and introspection).
   const ClassDef& definition() const noexcept { return *def_; }
   const std::shared_ptr<const ClassDef> sharedDefinition() const noexcept { return def_; }
-  /// True when this object's class is `ancestor` or derives from it (IWbemClassObject::InheritsFrom;
-  /// a class does not inherit from itself in WMI, so for a class the own name gives false).
+  /// True when this object's class derives from `ancestor` (IWbemClassObject::InheritsFrom). As in
+  /// WMI only __DERIVATION counts: an object does not inherit from its own class.
   bool inheritsFrom(std::string_view ancestor) const noexcept;
 
   /// Namespace and server the object belongs to (set when it is stored in or read from a
@@ -155,10 +155,10 @@ class ClassObject {
   // --- spawning -------------------------------------------------------------------------------
   /// A new class derived from this class (IWbemClassObject::SpawnDerivedClass): it inherits every
   /// property and method, and the qualifiers with the ToSubclass flavor. Only on classes
-  /// (WBEM_E_INVALID_OPERATION otherwise).
+  /// (WBEM_E_ILLEGAL_OPERATION otherwise, as every class-only operation on an instance).
   ClassObject spawnDerivedClass(std::string_view className) const;
   /// A new instance of this class with the class's default values (IWbemClassObject::SpawnInstance).
-  /// Only on classes (WBEM_E_INVALID_OPERATION otherwise).
+  /// Only on classes.
   ClassObject spawnInstance() const;
   /// An independent copy (IWbemClassObject::Clone).
   ClassObject clone() const { return *this; }
@@ -193,7 +193,7 @@ class ClassObject {
   void putExact(PropertySlot slot, Value value) noexcept;
   /// Declares (or redeclares) property `name` of `type` on a class with `defaultValue`
   /// (IWbemClassObject::Put with a CIMTYPE). Redeclaring an inherited property with another type
-  /// gives WBEM_E_TYPE_MISMATCH; on an instance, WBEM_E_INVALID_OPERATION.
+  /// gives WBEM_E_TYPE_MISMATCH; on an instance, WBEM_E_ILLEGAL_OPERATION.
   void putProperty(std::string_view name, const PropertyType& type, const Value& defaultValue = Value());
   /// IWbemClassObject::Delete: on a class removes a local property (WBEM_E_PROPAGATED_PROPERTY for
   /// an inherited one); on an instance resets the property to the class default.

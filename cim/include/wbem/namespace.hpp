@@ -80,7 +80,8 @@ class Namespace {
   // --- static instances -----------------------------------------------------------------------
   /// Stores an instance (IWbemServices::PutInstance): its class must be stored here
   /// (WBEM_E_INVALID_CLASS), not abstract (WBEM_E_INVALID_OPERATION), and all keys set
-  /// (WBEM_E_ILLEGAL_NULL); it is converted to the stored class. Returns its path.
+  /// (WBEM_E_ILLEGAL_NULL; a class with no key at all gives WBEM_E_NO_KEY); it is converted to the
+  /// stored class (WBEM_E_INVALID_PROPERTY for a property the class lacks). Returns its full path.
   ObjectPath putInstance(const ClassObject& instance, std::int32_t flags = WBEM_FLAG_CREATE_OR_UPDATE);
   /// The instance at `path` (WBEM_E_NOT_FOUND; WBEM_E_INVALID_CLASS for an unknown class).
   ObjectPtr getInstance(const ObjectPath& path) const;
@@ -99,8 +100,9 @@ class Namespace {
   /// Errors: WBEM_E_INVALID_CLASS / WBEM_E_NOT_FOUND for the target, WBEM_E_INVALID_METHOD for an
   /// unknown method, WBEM_E_METHOD_DISABLED, WBEM_E_METHOD_NOT_IMPLEMENTED when no class in the
   /// chain has [Implemented], WBEM_E_PROVIDER_NOT_FOUND when no provider is registered,
-  /// WBEM_E_INVALID_METHOD_PARAMETERS for a missing, unknown or mistyped in-parameter, and
-  /// WBEM_E_PROVIDER_FAILURE for out-parameters that do not fit the signature.
+  /// WBEM_E_INVALID_METHOD_PARAMETERS for a missing (NULL, not [Optional]), unknown or mistyped
+  /// in-parameter; a provider's std::exception becomes WBEM_E_PROVIDER_FAILURE. A class path needs a
+  /// [Static] method (WBEM_E_INVALID_METHOD). The provider runs without the namespace lock held.
   ClassObject execMethod(const ObjectPath& target, std::string_view method, const ClassObject* inParameters);
 
  private:

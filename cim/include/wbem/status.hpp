@@ -1,7 +1,7 @@
 #pragma once
 // WMI status codes (HRESULTs of the WBEM facility) and the one error type every module throws.
-// WMI name mapping: the constants keep WMI's exact names (wbemcli.h WBEMSTATUS, wbemprov.h WBEMESS);
-// statusText() is IWbemStatusCodeText::GetErrorCodeText.
+// WMI name mapping: the constants keep WMI's exact names and values (wbemcli.h WBEMSTATUS, wbemprov.h
+// WBEM_EXTRA_RETURN_CODES); statusText() is IWbemStatusCodeText::GetErrorCodeText.
 
 #include <cstdint>
 #include <optional>
@@ -27,6 +27,8 @@ enum Status : std::uint32_t {
   WBEM_S_ACCESS_DENIED = 0x40009,
   WBEM_S_PARTIAL_RESULTS = 0x40010,
   WBEM_S_SOURCE_NOT_AVAILABLE = 0x40017,
+  WBEM_S_LIMITED_SERVICE = 0x43001,
+  WBEM_S_INDIRECTLY_UPDATED = 0x43002,
   WBEM_S_SUBJECT_TO_SDS = 0x43003,
 
   WBEM_E_FAILED = 0x80041001,
@@ -159,6 +161,9 @@ enum Status : std::uint32_t {
   WBEMESS_E_REGISTRATION_TOO_BROAD = 0x80042001,
   WBEMESS_E_REGISTRATION_TOO_PRECISE = 0x80042002,
   WBEMESS_E_AUTHZ_NOT_PRIVILEGED = 0x80042003,
+
+  WBEM_E_RETRY_LATER = 0x80043001,
+  WBEM_E_RESOURCE_CONTENTION = 0x80043002,
 };
 
 /// One row of the status table: the code, its WMI symbolic name and its English text.
@@ -178,10 +183,14 @@ const StatusInfo* findStatus(std::uint32_t code) noexcept;
 /// The table row whose symbolic name is `name` (case-insensitive), or nullptr. Thread-safe.
 const StatusInfo* findStatusByName(std::string_view name) noexcept;
 
-/// WMI symbolic name of `code` ("WBEM_E_INVALID_QUERY"), or "0x80041fff" style hex when unknown.
+/// `code` as "0x80041017": eight upper-case hex digits, as WMI tools print HRESULTs. Thread-safe.
+std::string statusHex(std::uint32_t code);
+
+/// WMI symbolic name of `code` ("WBEM_E_INVALID_QUERY"), or its statusHex() when unknown. Thread-safe.
 std::string statusName(std::uint32_t code);
 
 /// English text of `code` (IWbemStatusCodeText::GetErrorCodeText), or a generic text when unknown.
+/// Thread-safe.
 std::string statusText(std::uint32_t code);
 
 /// True when `code` is an error (severity bit set), as FAILED(hr) in WMI. Thread-safe.

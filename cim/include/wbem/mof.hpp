@@ -1,0 +1,111 @@
+#pragma once
+// The MOF compiler (WMI: mofcomp): compiles Managed Object Format text — qualifier, class and
+// instance declarations and the mofcomp pragmas — into namespaces of the object model.
+//
+// A file (with the files it includes) is one unit: it is parsed and checked against staging
+// copies of its target namespaces, and applied to the real ones only when it has no error at all.
+// Diagnostics carry `file:line:column` (1-based; a column counts bytes of the UTF-8 text, a tab is
+// one column) and a WMI status code. Status codes used:
+//   WBEM_E_INVALID_SYNTAX        malformed text, unknown pragma, bad escape or number
+//   WBEM_E_VALUE_OUT_OF_RANGE    a number that does not fit the declared type or 64 bits
+//   WBEM_E_TYPE_MISMATCH         a value of the wrong kind for its property, parameter or qualifier
+//   WBEM_E_INVALID_CLASS         `instance of` an unknown class
+//   WBEM_E_INVALID_SUPERCLASS    a class derived from an unknown class
+//   WBEM_E_INVALID_PROPERTY      an instance sets a property its class lacks, or sets one twice;
+//                                a class declares one property twice
+//   WBEM_E_INVALID_PROPERTY_TYPE an unknown type keyword, `ref` on a non-class type, `void` data
+//   WBEM_E_ILLEGAL_NULL          an instance without a value for a key property
+//   WBEM_E_NOT_FOUND             an undefined alias, a missing include file, deleteclass(FAIL)
+//   WBEM_E_ALREADY_EXISTS        an alias defined twice
+//   WBEM_E_CIRCULAR_REFERENCE    an include cycle, or instances whose aliases refer to each other
+//                                through their keys
+//   WBEM_E_INVALID_NAMESPACE     a #pragma namespace the resolver does not know, or a remote server
+//   WBEM_E_INVALID_FLAVOR        an unknown flavor
+//   WBEM_E_INVALID_METHOD, WBEM_E_INVALID_DUPLICATE_PARAMETER and the other method codes: the
+//                                method rules of "Creating a WMI Method" (array return type, ...)
+// and any status the object model raises for a class or instance (reported at its declaration).
+
+#include <wbem/namespace.hpp>
+#include <wbem/status.hpp>
+
+#include <cstddef>
+#include <filesystem>
+#include <functional>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wbem {
+
+/// One error found while compiling MOF.
+struct MofDiagnostic {
+  TextPosition position;
+  Status status = WBEM_E_FAILED;
+  std::string message;
+
+  /// "file:line:column: message (WBEM_E_NAME 0x8004xxxx)". Thread-safe.
+  std::string toString() const;
+};
+
+/// Maps a normalised namespace name ("root\\default") to the namespace to compile into, or nullptr
+/// when there is no such namespace (reported as WBEM_E_INVALID_NAMESPACE). Called from the thread
+/// that runs the compiler; the namespace must outlive the compile call.
+using NamespaceResolver = std::function<Namespace*(const std::string& name)>;
+
+struct MofOptions {
+  /// Namespace used until a `#pragma namespace` (mofcomp's default, or its -N switch).
+  std::string defaultNamespace = "root\\default";
+  /// Parse and check everything, but apply nothing (mofcomp -check).
+  bool checkOnly = false;
+  /// Stop reporting after this many errors.
+  std::size_t maxErrors = 100;
+};
+
+/// What one compile did (or, with checkOnly or after an error, would have done).
+struct MofResult {
+  std::vector<MofDiagnostic> diagnostics;  ///< in the order found; the first is the first error in text order
+  std::size_t classes = 0;                 ///< class declarations stored
+  std::size_t instances = 0;               ///< instances stored (embedded instances not counted)
+  std::size_t deletedClasses = 0;          ///< #pragma deleteclass that deleted a class
+  std::size_t deletedInstances = 0;        ///< #pragma deleteinstance that deleted an instance
+  std::size_t qualifierDeclarations = 0;   ///< `Qualifier` declarations read (they set default flavors)
+  std::size_t files = 0;                   ///< the file and every file it included
+  std::size_t lines = 0;                   ///< lines of all those files
+  std::vector<std::string> namespaces;     ///< namespaces the unit touched, in first-use order
+  bool applied = false;                    ///< true when the changes were applied to the namespaces
+
+  /// True when there is no diagnostic.
+  bool ok() const noexcept { return diagnostics.empty(); }
+  /// One line: "3 classes, 5 instances, ... in root\\default (120 lines)". Thread-safe.
+  std::string summary() const;
+};
+
+/// The MOF compiler. Each compile call is one atomic unit (see the file comment).
+/// Safety: a compiler holds no state between calls; use one instance per thread. Compiling into
+/// namespaces that others use concurrently is safe (Namespace is thread-safe), but the unit is
+/// checked against a snapshot taken when each namespace is first used.
+class MofCompiler {
+ public:
+  explicit MofCompiler(NamespaceResolver resolver, MofOptions options = {});
+
+  /// Compiles one file (UTF-8, or UTF-16 with a byte order mark) and the files it includes.
+  /// Never throws for bad input or an unreadable file: problems come back as diagnostics.
+  MofResult compileFile(const std::filesystem::path& path) const;
+  /// Compiles MOF text held in memory. `sourceName` names it in diagnostics, and includes are
+  /// resolved relative to its directory (the current directory when it has none).
+  MofResult compileText(std::string_view text, std::string sourceName) const;
+
+ private:
+  NamespaceResolver resolver_;
+  MofOptions options_;
+};
+
+/// `wbemctl mof [--check] FILE...`: compiles each file in turn (each one atomic) into in-memory
+/// namespaces that start with the system classes only, so later files see the classes of earlier
+/// ones. Prints one summary line per file to `out` (with --check: "FILE: OK" and what it holds)
+/// and every diagnostic to `err` in the format of MofDiagnostic::toString(). Returns the exit
+/// code: 0 when every file compiled, 1 otherwise. Thread-safe (no shared state).
+int runMofCommand(const std::vector<std::string>& files, bool checkOnly, std::ostream& out, std::ostream& err);
+
+}  // namespace wbem

@@ -1,0 +1,309 @@
+#include <wbem/namespace.hpp>
+#include <wbem/status.hpp>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+#include <mutex>
+
+namespace wbem {
+namespace {
+
+// WMI's __SERVER is the machine name.
+const std::string& hostName() {
+  static const std::string name = [] {
+    char buf[HOST_NAME_MAX + 1] = {};
+    return ::gethostname(buf, sizeof buf) == 0 ? std::string(buf) : std::string("localhost");
+  }();
+  return name;
+}
+
+bool isSystemClassName(std::string_view name) { return name.size() >= 2 && name[0] == '_' && name[1] == '_'; }
+
+std::vector<ObjectPtr> sortedByName(std::vector<ObjectPtr> classes) {
+  std::sort(classes.begin(), classes.end(),
+            [](const ObjectPtr& a, const ObjectPtr& b) { return icompare(a->className(), b->className()) < 0; });
+  return classes;
+}
+
+}  // namespace
+
+Namespace::Namespace(std::string_view name) : name_(normalizeNamespace(name)) {
+  if (name_.empty()) throw Error(WBEM_E_INVALID_NAMESPACE, "a namespace needs a name");
+  for (const ObjectPtr& cls : systemClasses()) {
+    ClassObject copy = *cls;
+    copy.setOrigin(hostName(), name_);
+    classes_[cls->className()].cls = share(std::move(copy));
+  }
+}
+
+Namespace::ClassEntry* Namespace::entry(std::string_view name) {
+  auto it = classes_.find(name);
+  return it == classes_.end() ? nullptr : &it->second;
+}
+
+const Namespace::ClassEntry* Namespace::entry(std::string_view name) const {
+  auto it = classes_.find(name);
+  return it == classes_.end() ? nullptr : &it->second;
+}
+
+bool Namespace::hasChildren(std::string_view name) const {
+  return std::any_of(classes_.begin(), classes_.end(),
+                     [&](const auto& kv) { return iequals(kv.second.cls->superclassName(), name); });
+}
+
+ObjectPtr Namespace::findClass(std::string_view name) const {
+  std::shared_lock lock(mutex_);
+  const ClassEntry* e = entry(name);
+  return e ? e->cls : nullptr;
+}
+
+ObjectPtr Namespace::getClass(std::string_view name) const {
+  if (ObjectPtr cls = findClass(name)) return cls;
+  throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found in namespace " + name_);
+}
+
+ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
+  if (!cls.isClass()) throw Error(WBEM_E_INVALID_PARAMETER, "PutClass needs a class; " + cls.className() + " is an instance");
+  if (flags != WBEM_FLAG_CREATE_OR_UPDATE && flags != WBEM_FLAG_CREATE_ONLY && flags != WBEM_FLAG_UPDATE_ONLY)
+    throw Error(WBEM_E_INVALID_PARAMETER, "invalid PutClass flags " + std::to_string(flags));
+  const std::string& name = cls.className();
+  if (isSystemClassName(name)) throw Error(WBEM_E_ACCESS_DENIED, "system class " + name + " cannot be changed");
+
+  std::unique_lock lock(mutex_);
+  ClassEntry* existing = entry(name);
+  if (existing && flags == WBEM_FLAG_CREATE_ONLY) throw Error(WBEM_E_ALREADY_EXISTS, "class " + name + " already exists");
+  if (!existing && flags == WBEM_FLAG_UPDATE_ONLY) throw Error(WBEM_E_NOT_FOUND, "class " + name + " not found");
+
+  ClassObject stored = cls;
+  if (!cls.superclassName().empty()) {
+    const ClassEntry* super = entry(cls.superclassName());
+    if (!super)
+      throw Error(WBEM_E_INVALID_SUPERCLASS, "superclass " + cls.superclassName() + " of " + name + " not found");
+    if (super->cls->definition().inheritsFrom(name))
+      throw Error(WBEM_E_CIRCULAR_REFERENCE, "class " + name + " cannot derive from its own subclass");
+    stored = cls.rebasedOn(*super->cls);
+  }
+  stored.setOrigin(hostName(), name_);
+  if (existing) {
+    if (existing->cls->compareTo(stored)) return existing->cls;  // unchanged: nothing to do
+    if (hasChildren(name)) throw Error(WBEM_E_CLASS_HAS_CHILDREN, "class " + name + " has subclasses and cannot change");
+    if (!existing->instances.empty())
+      throw Error(WBEM_E_CLASS_HAS_INSTANCES, "class " + name + " has instances and cannot change");
+    existing->cls = share(std::move(stored));
+    return existing->cls;
+  }
+  ClassEntry& e = classes_[name];
+  e.cls = share(std::move(stored));
+  return e.cls;
+}
+
+void Namespace::deleteClass(std::string_view name) {
+  if (isSystemClassName(name)) throw Error(WBEM_E_ACCESS_DENIED, "system class " + std::string(name) + " cannot be deleted");
+  std::unique_lock lock(mutex_);
+  if (!entry(name)) throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found");
+  std::erase_if(classes_, [&](const auto& kv) { return kv.second.cls->definition().inheritsFrom(name); });
+}
+
+std::vector<ObjectPtr> Namespace::enumClasses(std::string_view superclass, bool deep) const {
+  std::shared_lock lock(mutex_);
+  if (!superclass.empty() && !entry(superclass))
+    throw Error(WBEM_E_INVALID_CLASS, "class " + std::string(superclass) + " not found");
+  std::vector<ObjectPtr> out;
+  for (const auto& [key, e] : classes_) {
+    const ClassDef& d = e.cls->definition();
+    const bool match = superclass.empty()
+                           ? (deep || d.superclassName().empty())
+                           : (deep ? (!iequals(d.name(), superclass) && d.inheritsFrom(superclass))
+                                   : iequals(d.superclassName(), superclass));
+    if (match) out.push_back(e.cls);
+  }
+  return sortedByName(std::move(out));
+}
+
+bool Namespace::classInheritsFrom(std::string_view name, std::string_view ancestor) const {
+  std::shared_lock lock(mutex_);
+  const ClassEntry* e = entry(name);
+  return e && entry(ancestor) && e->cls->definition().inheritsFrom(ancestor);
+}
+
+std::string Namespace::instanceKey(const ObjectPath& path) const {
+  // Instances are stored under their class, keyed by the key part of the relative path.
+  const std::string rel = path.relativePath();
+  const auto sep = rel.find_first_of(".=");
+  return sep == std::string::npos ? std::string() : rel.substr(sep);
+}
+
+ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flags) {
+  if (!instance.isInstance())
+    throw Error(WBEM_E_INVALID_PARAMETER, "PutInstance needs an instance; " + instance.className() + " is a class");
+  if (flags != WBEM_FLAG_CREATE_OR_UPDATE && flags != WBEM_FLAG_CREATE_ONLY && flags != WBEM_FLAG_UPDATE_ONLY)
+    throw Error(WBEM_E_INVALID_PARAMETER, "invalid PutInstance flags " + std::to_string(flags));
+
+  std::unique_lock lock(mutex_);
+  ClassEntry* e = entry(instance.className());
+  if (!e) throw Error(WBEM_E_INVALID_CLASS, "class " + instance.className() + " not found in namespace " + name_);
+  const ClassObject& cls = *e->cls;
+  if (cls.definition().qualifiers().isTrue("abstract"))
+    throw Error(WBEM_E_INVALID_OPERATION, "class " + cls.className() + " is abstract and cannot have instances");
+
+  // Re-express the instance on the stored class, so every stored instance shares its schema.
+  ClassObject stored = cls.spawnInstance();
+  for (const PropertyDef& p : instance.definition().properties()) {
+    const auto slot = stored.slotOf(p.name);
+    if (!slot)
+      throw Error(WBEM_E_INVALID_PROPERTY, "class " + cls.className() + " has no property " + p.name);
+    stored.put(*slot, instance.get(*instance.slotOf(p.name)));
+  }
+  for (const Qualifier& q : instance.getQualifierSet().all())
+    if (!q.isPropagated()) stored.putQualifier(q.name, q.value, q.flavor);
+
+  const auto path = stored.path();
+  if (!path) {
+    if (cls.definition().keySlots().empty())
+      throw Error(WBEM_E_NO_KEY, "class " + cls.className() + " has no key, so its instances cannot be stored");
+    for (PropertySlot slot : cls.definition().keySlots())
+      if (stored.get(slot).isNull())
+        throw Error(WBEM_E_ILLEGAL_NULL, "key property " + cls.definition().properties()[slot].name + " of " +
+                                             cls.className() + " is not set");
+  }
+  const std::string key = instanceKey(*path);
+  const bool exists = e->instances.count(key) != 0;
+  if (exists && flags == WBEM_FLAG_CREATE_ONLY)
+    throw Error(WBEM_E_ALREADY_EXISTS, "instance " + path->relativePath() + " already exists");
+  if (!exists && flags == WBEM_FLAG_UPDATE_ONLY)
+    throw Error(WBEM_E_NOT_FOUND, "instance " + path->relativePath() + " not found");
+  stored.setOrigin(hostName(), name_);
+  e->instances[key] = share(std::move(stored));
+  ObjectPath full = *path;
+  full.setNamespace(name_);
+  full.setServer(hostName());
+  return full;
+}
+
+ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
+  std::shared_lock lock(mutex_);
+  if (!entry(path.className()))
+    throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
+  const std::string key = instanceKey(path);
+  // An instance of a subclass is found through its superclass's path too, as in WMI.
+  for (const auto& [name, e] : classes_) {
+    if (!e.cls->definition().inheritsFrom(path.className())) continue;
+    auto it = e.instances.find(key);
+    if (it != e.instances.end()) return it->second;
+  }
+  throw Error(WBEM_E_NOT_FOUND, "instance " + path.relativePath() + " not found");
+}
+
+void Namespace::deleteInstance(const ObjectPath& path) {
+  std::unique_lock lock(mutex_);
+  if (!entry(path.className()))
+    throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
+  const std::string key = instanceKey(path);
+  for (auto& [name, e] : classes_) {
+    if (e.cls->definition().inheritsFrom(path.className()) && e.instances.erase(key)) return;
+  }
+  throw Error(WBEM_E_NOT_FOUND, "instance " + path.relativePath() + " not found");
+}
+
+std::vector<ObjectPtr> Namespace::enumInstances(std::string_view className, bool deep) const {
+  std::shared_lock lock(mutex_);
+  if (!entry(className)) throw Error(WBEM_E_INVALID_CLASS, "class " + std::string(className) + " not found");
+  std::vector<ObjectPtr> out;
+  for (const auto& [name, e] : classes_) {
+    const ClassDef& d = e.cls->definition();
+    if (deep ? !d.inheritsFrom(className) : !iequals(d.name(), className)) continue;
+    for (const auto& [key, inst] : e.instances) out.push_back(inst);
+  }
+  return out;
+}
+
+void Namespace::registerMethodProvider(std::string_view providerName, std::shared_ptr<MethodProvider> provider) {
+  if (providerName.empty() || !provider) throw Error(WBEM_E_INVALID_PARAMETER, "a method provider needs a name and an object");
+  std::unique_lock lock(mutex_);
+  methodProviders_[std::string(providerName)] = std::move(provider);
+}
+
+void Namespace::unregisterMethodProvider(std::string_view providerName) {
+  std::unique_lock lock(mutex_);
+  if (!methodProviders_.erase(std::string(providerName)))
+    throw Error(WBEM_E_NOT_FOUND, "no method provider " + std::string(providerName));
+}
+
+ClassObject Namespace::execMethod(const ObjectPath& target, std::string_view method, const ClassObject* inParameters) {
+  ObjectPtr cls;
+  std::string implementingClass;
+  std::shared_ptr<MethodProvider> provider;
+  {
+    std::shared_lock lock(mutex_);
+    const ClassEntry* e = entry(target.className());
+    if (!e) throw Error(WBEM_E_INVALID_CLASS, "class " + target.className() + " not found in namespace " + name_);
+    cls = e->cls;
+    const MethodDef* m = cls->definition().findMethod(method);
+    if (!m) throw Error(WBEM_E_INVALID_METHOD, "class " + cls->className() + " has no method " + std::string(method));
+    if (m->qualifiers.isTrue("disabled"))
+      throw Error(WBEM_E_METHOD_DISABLED, "method " + m->name + " of " + cls->className() + " is disabled");
+    if (target.isClass() && !m->qualifiers.isTrue("static"))
+      throw Error(WBEM_E_INVALID_METHOD, "method " + m->name + " is not static: call it on an instance path");
+
+    // The nearest class in the chain that declares the method [Implemented] runs it.
+    std::vector<std::string> chain{cls->className()};
+    chain.insert(chain.end(), cls->definition().derivation().begin(), cls->definition().derivation().end());
+    for (const std::string& name : chain) {
+      const ClassEntry* c = entry(name);
+      const MethodDef* cm = c ? c->cls->definition().findMethod(method) : nullptr;
+      const Qualifier* impl = cm ? cm->qualifiers.find("Implemented") : nullptr;
+      if (impl && !impl->isPropagated() && cm->qualifiers.isTrue("Implemented")) {
+        implementingClass = c->cls->className();
+        const Value providerName = c->cls->definition().qualifiers().get("Provider");
+        if (providerName.type() != CimType::String || providerName.isNull())
+          throw Error(WBEM_E_PROVIDER_NOT_FOUND, "class " + implementingClass + " implements " + m->name +
+                                                     " but names no Provider");
+        auto it = methodProviders_.find(providerName.asString());
+        if (it == methodProviders_.end())
+          throw Error(WBEM_E_PROVIDER_NOT_FOUND, "method provider " + providerName.asString() + " is not registered");
+        provider = it->second;
+        break;
+      }
+    }
+    if (!provider)
+      throw Error(WBEM_E_METHOD_NOT_IMPLEMENTED, "method " + m->name + " of " + cls->className() +
+                                                     " is not [Implemented] by the class or any superclass");
+  }
+
+  // Check the in-parameters against the signature.
+  const MethodDef& m = cls->getMethod(method);
+  ClassObject in = (m.inSignature ? *m.inSignature : ClassObject::parametersClass()).spawnInstance();
+  if (inParameters) {
+    for (const PropertyDef& p : inParameters->definition().properties()) {
+      const Value& v = inParameters->get(*inParameters->slotOf(p.name));
+      const auto slot = in.slotOf(p.name);
+      if (!slot) {
+        if (v.isNull()) continue;
+        throw Error(WBEM_E_INVALID_METHOD_PARAMETERS, "method " + m.name + " has no in-parameter " + p.name);
+      }
+      try {
+        in.put(*slot, v);
+      } catch (const Error& err) {
+        throw Error(WBEM_E_INVALID_METHOD_PARAMETERS, "method " + m.name + ": " + err.message());
+      }
+    }
+  }
+  for (const PropertyDef& p : in.definition().properties()) {
+    if (in.get(*in.slotOf(p.name)).isNull() && !p.qualifiers.isTrue("Optional"))
+      throw Error(WBEM_E_INVALID_METHOD_PARAMETERS, "method " + m.name + ": in-parameter " + p.name + " is missing");
+  }
+
+  ClassObject out = (m.outSignature ? *m.outSignature : ClassObject::parametersClass()).spawnInstance();
+  try {
+    provider->execMethod(MethodCall{target, m.name, implementingClass, in}, out);
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& ex) {
+    throw Error(WBEM_E_PROVIDER_FAILURE, "method " + m.name + " failed in its provider: " + ex.what());
+  }
+  return out;
+}
+
+}  // namespace wbem
