@@ -87,7 +87,14 @@ bool valuesEqual(const Value& a, const Value& b, std::int32_t flags) {
 
 bool qualifiersEqual(const QualifierSet& a, const QualifierSet& b, std::int32_t flags) {
   if (flags & WBEM_FLAG_IGNORE_QUALIFIERS) return true;
-  return a.equals(b, (flags & WBEM_FLAG_IGNORE_FLAVOR) != 0);
+  // Not QualifierSet::equals: WBEM_FLAG_IGNORE_CASE applies to qualifier values too, as in WMI.
+  if (a.size() != b.size()) return false;
+  for (const Qualifier& q : a.all()) {
+    const Qualifier* o = b.find(q.name);
+    if (!o || !valuesEqual(q.value, o->value, flags) || (!(flags & WBEM_FLAG_IGNORE_FLAVOR) && o->flavor != q.flavor))
+      return false;
+  }
+  return true;
 }
 
 // Checks that an embedded object (or each element of an array of them) is of the declared class.
@@ -122,7 +129,12 @@ Value convertFor(const PropertyDef& p, const Value& v) {
 // --- ClassDef --------------------------------------------------------------------------------------
 
 std::optional<PropertySlot> ClassDef::slotOf(std::string_view name) const noexcept {
-  if (!index_) return std::nullopt;
+  // Most classes are small: a scan that rejects on length first beats hashing a folded name.
+  if (properties_.size() <= kScanLimit) {
+    for (PropertySlot i = 0; i < properties_.size(); ++i)
+      if (iequals(properties_[i].name, name)) return i;
+    return std::nullopt;
+  }
   auto it = index_->slots.find(name);
   if (it == index_->slots.end()) return std::nullopt;
   return it->second;
@@ -140,12 +152,13 @@ bool ClassDef::inheritsFrom(std::string_view ancestor) const noexcept {
 }
 
 void ClassDef::rebuildIndex() {
-  auto index = std::make_shared<Index>();
   keySlots_.clear();
-  for (PropertySlot i = 0; i < properties_.size(); ++i) {
-    index->slots.emplace(properties_[i].name, i);
+  for (PropertySlot i = 0; i < properties_.size(); ++i)
     if (properties_[i].isKey()) keySlots_.push_back(i);
-  }
+  index_.reset();
+  if (properties_.size() <= kScanLimit) return;
+  auto index = std::make_shared<Index>();
+  for (PropertySlot i = 0; i < properties_.size(); ++i) index->slots.emplace(properties_[i].name, i);
   index_ = std::move(index);
 }
 

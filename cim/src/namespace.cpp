@@ -156,7 +156,8 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
       throw Error(WBEM_E_INVALID_PROPERTY, "class " + cls.className() + " has no property " + p.name);
     stored.put(*slot, instance.get(*instance.slotOf(p.name)));
   }
-  for (const Qualifier& q : instance.getQualifierSet().all())
+  const QualifierSet qualifiers = instance.getQualifierSet();
+  for (const Qualifier& q : qualifiers.all())
     if (!q.isPropagated()) stored.putQualifier(q.name, q.value, q.flavor);
 
   const auto path = stored.path();

@@ -108,6 +108,7 @@ class ClassDef {
   friend class ClassObject;
   void rebuildIndex();
 
+  static constexpr std::size_t kScanLimit = 16;  // up to this many properties, slotOf() scans
   static const std::string empty_;
   std::string name_;
   std::vector<std::string> derivation_;

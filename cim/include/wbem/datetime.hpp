@@ -11,6 +11,8 @@ namespace wbem {
 
 /// A CIM datetime: either a timestamp (with UTC offset in minutes) or an interval.
 /// Fields hold what the DMTF string says; asterisk wildcards of the DMTF format are not accepted.
+/// Ranges: years 0000-9999, seconds 00-59, UTC offsets within +-840 minutes (`-000` is refused so
+/// that formatting what was parsed gives the same text), intervals up to 99999999 days.
 class DateTime {
  public:
   /// The zero interval 00000000000000.000000:000.
@@ -28,7 +30,8 @@ class DateTime {
 
   /// The timestamp for a point in time, in UTC (offset +000).
   static DateTime fromTimePoint(std::chrono::system_clock::time_point tp);
-  /// The instant a timestamp names (offset applied). Throws WBEM_E_INVALID_OPERATION for an interval.
+  /// The instant a timestamp names (offset applied). Throws WBEM_E_INVALID_OPERATION for an interval
+  /// and WBEM_E_VALUE_OUT_OF_RANGE outside system_clock's range (about 1677..2262). Thread-safe.
   std::chrono::system_clock::time_point toTimePoint() const;
   /// An interval's length. Throws WBEM_E_INVALID_OPERATION for a timestamp.
   std::chrono::microseconds toDuration() const;

@@ -19,6 +19,8 @@ struct KeyBinding {
 };
 
 /// A parsed object path. Parsing and formatting round-trip exactly for every path wbem formats.
+/// A key with an empty name stands for WMI's single unnamed key (`Class="value"`). A server is
+/// written only together with a namespace (WMI's grammar has no server-only form).
 /// Safety: a value type; safe to read from many threads.
 class ObjectPath {
  public:
@@ -28,7 +30,8 @@ class ObjectPath {
   /// Namespace separators may be `\` or `/`; they are kept as `\` (WMI's form). Thread-safe.
   static ObjectPath parse(std::string_view text);
 
-  /// The path of a class.
+  /// The path of a class. The factories throw WBEM_E_INVALID_OBJECT_PATH for a bad class or key
+  /// name, no keys, a duplicate key, or a NULL, real, array or object key value.
   static ObjectPath forClass(std::string className);
   /// The path of an instance; keys are sorted by name (case-insensitive), as WMI writes them.
   static ObjectPath forInstance(std::string className, std::vector<KeyBinding> keys);
@@ -46,7 +49,8 @@ class ObjectPath {
   bool isAbsolute() const noexcept { return !server_.empty() || !namespace_.empty(); }
 
   void setServer(std::string server) { server_ = std::move(server); }
-  /// Sets the namespace (accepts `/` or `\` separators, stored with `\`).
+  /// Sets the namespace (accepts `/` or `\` separators, stored with `\`); WBEM_E_INVALID_NAMESPACE
+  /// for a part that is not an identifier; "" clears it.
   void setNamespace(std::string_view ns);
 
   /// The key value named `name` (case-insensitive), or nullptr.
