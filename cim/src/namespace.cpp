@@ -128,11 +128,30 @@ bool Namespace::classInheritsFrom(std::string_view name, std::string_view ancest
   return e && entry(ancestor) && e->cls->definition().inheritsFrom(ancestor);
 }
 
-std::string Namespace::instanceKey(const ObjectPath& path) const {
-  // Instances are stored under their class, keyed by the key part of the relative path.
-  const std::string rel = path.relativePath();
-  const auto sep = rel.find_first_of(".=");
-  return sep == std::string::npos ? std::string() : rel.substr(sep);
+std::string Namespace::instanceKey(const ObjectPath& path, const ClassDef& cls) const {
+  // Instances are stored under their class, keyed by the key part of the canonical relative path:
+  // keys named as the class spells them (an unnamed key is the class's single key), sorted, and
+  // their values converted to the key properties' types, however the caller's path wrote them.
+  if (path.isSingleton() || path.keys().empty()) return path.isSingleton() ? "=@" : std::string();
+  std::vector<KeyBinding> keys;
+  for (const KeyBinding& k : path.keys()) {
+    std::optional<PropertySlot> slot =
+        k.name.empty() && cls.keySlots().size() == 1 ? std::optional(cls.keySlots().front()) : cls.slotOf(k.name);
+    if (!slot || !cls.properties()[*slot].isKey()) {
+      keys.push_back(k);
+      continue;
+    }
+    const PropertyDef& p = cls.properties()[*slot];
+    Value value = k.value;
+    try {
+      value = k.value.convertTo(p.type);
+    } catch (const Error&) {
+      // Left as written: it cannot equal any stored key, so the lookup reports WBEM_E_NOT_FOUND.
+    }
+    keys.push_back(KeyBinding{p.name, std::move(value)});
+  }
+  const std::string rel = ObjectPath::forInstance(cls.name(), std::move(keys)).relativePath();
+  return rel.substr(rel.find('.'));
 }
 
 ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flags) {
@@ -169,7 +188,7 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
         throw Error(WBEM_E_ILLEGAL_NULL, "key property " + cls.definition().properties()[slot].name + " of " +
                                              cls.className() + " is not set");
   }
-  const std::string key = instanceKey(*path);
+  const std::string key = instanceKey(*path, cls.definition());
   const bool exists = e->instances.count(key) != 0;
   if (exists && flags == WBEM_FLAG_CREATE_ONLY)
     throw Error(WBEM_E_ALREADY_EXISTS, "instance " + path->relativePath() + " already exists");
@@ -185,9 +204,9 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
 
 ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
   std::shared_lock lock(mutex_);
-  if (!entry(path.className()))
-    throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
-  const std::string key = instanceKey(path);
+  const ClassEntry* target = entry(path.className());
+  if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
+  const std::string key = instanceKey(path, target->cls->definition());
   // An instance of a subclass is found through its superclass's path too, as in WMI.
   for (const auto& [name, e] : classes_) {
     if (!e.cls->definition().inheritsFrom(path.className())) continue;
@@ -199,9 +218,9 @@ ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
 
 void Namespace::deleteInstance(const ObjectPath& path) {
   std::unique_lock lock(mutex_);
-  if (!entry(path.className()))
-    throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
-  const std::string key = instanceKey(path);
+  const ClassEntry* target = entry(path.className());
+  if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
+  const std::string key = instanceKey(path, target->cls->definition());
   for (auto& [name, e] : classes_) {
     if (e.cls->definition().inheritsFrom(path.className()) && e.instances.erase(key)) return;
   }

@@ -8,7 +8,8 @@ namespace wbem {
 namespace {
 
 // CIM's Abstract qualifier is Restricted by definition: a subclass of an abstract class is
-// concrete unless it says otherwise, whatever flavor the declaration carried.
+// concrete unless it says otherwise, whatever flavor the declaration carried; and an instance is
+// never abstract, so it does not go to instances either.
 bool alwaysRestricted(std::string_view name) { return iequals(name, "abstract"); }
 
 }  // namespace
@@ -68,7 +69,7 @@ QualifierSet QualifierSet::propagated(bool toInstance) const {
       toInstance ? WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE : WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS;
   QualifierSet out;
   for (const Qualifier& q : items_) {
-    if (!(q.flavor & flag) || (!toInstance && alwaysRestricted(q.name))) continue;
+    if (!(q.flavor & flag) || alwaysRestricted(q.name)) continue;
     out.items_.push_back(Qualifier{q.name, q.value, q.flavor | WBEM_FLAVOR_ORIGIN_PROPAGATED});
   }
   return out;

@@ -166,7 +166,7 @@ Value Value::convertTo(const PropertyType& target) const {
   switch (target.type) {
     case CimType::SInt8: case CimType::UInt8: case CimType::SInt16: case CimType::UInt16:
     case CimType::SInt32: case CimType::UInt32: case CimType::SInt64: case CimType::UInt64: {
-      if (!fromInt) mismatch(*this, target);
+      if (!fromInt && type_ != CimType::Char16) mismatch(*this, target);  // a char16 is its code unit
       const long double v = isSigned(type_) ? static_cast<long double>(asInt64()) : static_cast<long double>(asUInt64());
       const IntRange r = rangeOf(target.type);
       if (v < r.min || v > r.max) mismatch(*this, target, "value out of range");

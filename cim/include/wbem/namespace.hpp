@@ -97,7 +97,8 @@ class Namespace {
   void unregisterMethodProvider(std::string_view providerName);
   /// Runs `method` on the object at `target` (IWbemServices::ExecMethod) and returns the
   /// out-parameters (an instance of the out-signature; empty __PARAMETERS for void methods).
-  /// Errors: WBEM_E_INVALID_CLASS / WBEM_E_NOT_FOUND for the target, WBEM_E_INVALID_METHOD for an
+  /// The target's class must exist (WBEM_E_INVALID_CLASS); an instance path is handed to the provider
+  /// as is, not looked up, since dynamic classes serve their own instances. WBEM_E_INVALID_METHOD for an
   /// unknown method, WBEM_E_METHOD_DISABLED, WBEM_E_METHOD_NOT_IMPLEMENTED when no class in the
   /// chain has [Implemented], WBEM_E_PROVIDER_NOT_FOUND when no provider is registered,
   /// WBEM_E_INVALID_METHOD_PARAMETERS for a missing (NULL, not [Optional]), unknown or mistyped
@@ -113,7 +114,7 @@ class Namespace {
   ClassEntry* entry(std::string_view name);
   const ClassEntry* entry(std::string_view name) const;
   bool hasChildren(std::string_view name) const;
-  std::string instanceKey(const ObjectPath& path) const;
+  std::string instanceKey(const ObjectPath& path, const ClassDef& cls) const;
 
   std::string name_;
   mutable std::shared_mutex mutex_;

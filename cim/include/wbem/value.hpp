@@ -88,7 +88,8 @@ class Value {
 
   /// This value converted for a property of type `target`, following the put rules
   /// (docs/object-model.md): same type; integers into any integer/real type that holds the value
-  /// exactly; real64 into real32 when exact; strings into datetime/reference when they parse, into
+  /// exactly; real64 into real32 when exact; char16 and integers 0..65535 into each other (WMI
+  /// passes char16 as a 16-bit integer); strings into datetime/reference when they parse, into
   /// char16 when one character; embedded objects into an object property whose class they derive
   /// from (checked by the caller that knows the schema); NULL into anything.
   /// Throws WBEM_E_TYPE_MISMATCH for anything lossy or across kinds. Thread-safe.

@@ -1,0 +1,52 @@
+#pragma once
+// Helpers shared by the Catch2 tests of wbem::cim: checking the WMI status a call throws.
+
+#include <wbem/status.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <string>
+#include <utility>
+
+namespace wbemtest {
+
+/// Runs `f`; returns the status of the wbem::Error it throws, WBEM_S_NO_ERROR when it throws none.
+/// Any other exception propagates (and fails the test).
+template <typename F>
+wbem::Status statusOf(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (const wbem::Error& e) {
+    return e.status();
+  }
+  return wbem::WBEM_S_NO_ERROR;
+}
+
+/// The symbolic name of the status `f` throws ("WBEM_S_NO_ERROR" when none), for readable failures.
+template <typename F>
+std::string statusNameOf(F&& f) {
+  return wbem::statusName(statusOf(std::forward<F>(f)));
+}
+
+/// The message of the wbem::Error `f` throws, empty when it throws none.
+template <typename F>
+std::string messageOf(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (const wbem::Error& e) {
+    return e.message();
+  }
+  return {};
+}
+
+}  // namespace wbemtest
+
+/// CHECK that the statement(s) throw wbem::Error with `code` (WBEM_S_NO_ERROR: throw nothing).
+#define CHECK_STATUS(code, ...) \
+  CHECK(::wbemtest::statusNameOf([&] { (void)(__VA_ARGS__); }) == ::wbem::statusName(code))
+/// REQUIRE form of CHECK_STATUS.
+#define REQUIRE_STATUS(code, ...) \
+  REQUIRE(::wbemtest::statusNameOf([&] { (void)(__VA_ARGS__); }) == ::wbem::statusName(code))
+/// CHECK that the statement(s) throw nothing.
+#define CHECK_OK(...) CHECK_STATUS(::wbem::WBEM_S_NO_ERROR, __VA_ARGS__)
+#define REQUIRE_OK(...) REQUIRE_STATUS(::wbem::WBEM_S_NO_ERROR, __VA_ARGS__)
