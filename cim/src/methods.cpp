@@ -46,8 +46,8 @@ ObjectPtr normalizedSignature(const ClassObject* sig, const char* direction, con
   ClassObject copy = *sig;
   for (const PropertyDef& p : sig->definition().properties()) {
     if (iequals(p.name, kReturnValue)) continue;
-    if (!p.qualifiers.find(direction)) copy.putPropertyQualifier(p.name, direction, Value(true));
-    if (!p.qualifiers.find("ID")) copy.putPropertyQualifier(p.name, "ID", Value(static_cast<std::int32_t>(ids.at(p.name))));
+    if (!p.qualifiers.find(direction)) copy.putPropertyQualifier(p.name, direction, Value(true), kMofDefaultFlavor);
+    if (!p.qualifiers.find("ID")) copy.putPropertyQualifier(p.name, "ID", Value(static_cast<std::int32_t>(ids.at(p.name))), kMofDefaultFlavor);
   }
   return share(std::move(copy));
 }

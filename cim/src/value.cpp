@@ -82,7 +82,12 @@ Value Value::reference(std::string_view objectPath) {
   return Value(CimType::Reference, false, std::string(objectPath));
 }
 
-Value Value::null(CimType type, bool array) noexcept { return Value(type, array, std::monostate{}); }
+Value Value::null(CimType type, bool array) noexcept {
+  Value v;  // default-constructed storage: GCC 12 misreports a moved-in monostate as uninitialised
+  v.type_ = type;
+  v.array_ = array;
+  return v;
+}
 
 bool Value::asBool() const {
   if (array_ || !std::holds_alternative<bool>(data_)) wrongKind("boolean", type_, isNull());
