@@ -21,9 +21,28 @@
 //                                through their keys
 //   WBEM_E_INVALID_NAMESPACE     a #pragma namespace the resolver does not know, or a remote server
 //   WBEM_E_INVALID_FLAVOR        an unknown flavor
+//   WBEM_E_ACCESS_DENIED         a #pragma include when MofOptions::allowIncludes is off
+//   WBEM_E_INVALID_PARAMETER     an unknown or contradictory #pragma classflags/instanceflags flag
+//   WBEM_E_INVALID_QUALIFIER     a qualifier given twice in one list
+//   WBEM_E_INVALID_QUALIFIER_TYPE an alias or embedded instance as a qualifier value
 //   WBEM_E_INVALID_METHOD, WBEM_E_INVALID_DUPLICATE_PARAMETER and the other method codes: the
 //                                method rules of "Creating a WMI Method" (array return type, ...)
 // and any status the object model raises for a class or instance (reported at its declaration).
+//
+// Language notes (where DSP0221, mofcomp and the object model leave a choice):
+// - Values are typed by the property, parameter or qualifier declaration they are put into;
+//   integers may go into any integer or real type whose range holds them. Qualifier values are
+//   typed by their literal (integers sint32, or sint64/uint64 when needed; reals real64) and keep
+//   that type even when a `Qualifier` declaration checks them; declarations also give the
+//   default flavor of their qualifier for the rest of the unit (the object model stores none).
+// - A parameter with neither In nor Out is an in-parameter (DSP0221), made explicit with [In];
+//   In(FALSE)/Out(FALSE) are dropped (the signature a parameter is in says it).
+// - `Type Name` with a class name as Type is an embedded object of that class, which must exist
+//   (so a misspelt type keyword is an error); `Class ref Name` may name a class that does not.
+// - An alias may be used before its definition in the same unit, anywhere but inside an
+//   embedded instance value (there it must be defined first).
+// - #pragma include, namespace, classflags, instanceflags, deleteclass, deleteinstance are
+//   honoured; autorecover, locale and amendment are accepted without effect; others are errors.
 
 #include <wbem/namespace.hpp>
 #include <wbem/status.hpp>
@@ -44,7 +63,8 @@ struct MofDiagnostic {
   Status status = WBEM_E_FAILED;
   std::string message;
 
-  /// "file:line:column: message (WBEM_E_NAME 0x8004xxxx)". Thread-safe.
+  /// "file:line:column: message (WBEM_E_NAME 0x8004xxxx)"; "file: message (...)" for an error
+  /// about a whole file (line 0), such as one that cannot be read. Thread-safe.
   std::string toString() const;
 };
 
@@ -60,6 +80,9 @@ struct MofOptions {
   bool checkOnly = false;
   /// Stop reporting after this many errors.
   std::size_t maxErrors = 100;
+  /// Whether `#pragma include` may read files. Turn it off for text from an untrusted source:
+  /// an include is then an error (WBEM_E_ACCESS_DENIED).
+  bool allowIncludes = true;
 };
 
 /// What one compile did (or, with checkOnly or after an error, would have done).
@@ -81,19 +104,22 @@ struct MofResult {
   std::string summary() const;
 };
 
-/// The MOF compiler. Each compile call is one atomic unit (see the file comment).
-/// Safety: a compiler holds no state between calls; use one instance per thread. Compiling into
-/// namespaces that others use concurrently is safe (Namespace is thread-safe), but the unit is
-/// checked against a snapshot taken when each namespace is first used.
+/// The MOF compiler. Each compile call is one atomic unit (see the file comment): the classes and
+/// instances of each namespace it uses are copied into a staging namespace first, a cost that
+/// grows with the size of those namespaces.
+/// Safety: a compiler holds no state between calls; one instance may serve one thread at a time.
+/// Compiling into namespaces that others use concurrently is safe (Namespace is thread-safe), but
+/// the unit is checked against a snapshot taken when each namespace is first used.
 class MofCompiler {
  public:
+  /// A compiler that finds its target namespaces with `resolver`.
   explicit MofCompiler(NamespaceResolver resolver, MofOptions options = {});
 
   /// Compiles one file (UTF-8, or UTF-16 with a byte order mark) and the files it includes.
   /// Never throws for bad input or an unreadable file: problems come back as diagnostics.
   MofResult compileFile(const std::filesystem::path& path) const;
-  /// Compiles MOF text held in memory. `sourceName` names it in diagnostics, and includes are
-  /// resolved relative to its directory (the current directory when it has none).
+  /// Compiles MOF text held in memory (UTF-8). `sourceName` names it in diagnostics, and includes
+  /// are resolved relative to its directory (the current directory when it has none).
   MofResult compileText(std::string_view text, std::string sourceName) const;
 
  private:
