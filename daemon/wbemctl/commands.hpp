@@ -21,4 +21,13 @@ class CommandError : public std::runtime_error {
 /// Not thread-safe: call once while building the CLI.
 void addStatusCommand(CLI::App& app);
 
+/// Adds `wbemctl mof [--check] FILE...`: compiles MOF files (wbem::runMofCommand) and exits with its status.
+/// Not thread-safe: call once while building the CLI.
+void addMofCommand(CLI::App& app);
+
+/// Adds `wbemctl wql check QUERY [--schema FILE...]` and `wbemctl wql eval --schema FILE... QUERY`: parse and
+/// validate a WQL query, or run a data query over MOF instances and print JSON lines.
+/// Not thread-safe: call once while building the CLI.
+void addWqlCommand(CLI::App& app);
+
 }  // namespace wbemctl

@@ -13,6 +13,8 @@ int main(int argc, char** argv) {
   app.footer("Run 'wbemctl COMMAND --help' for the options of one command.");
 
   wbemctl::addStatusCommand(app);
+  wbemctl::addMofCommand(app);
+  wbemctl::addWqlCommand(app);
 
   try {
     app.parse(argc, argv);
