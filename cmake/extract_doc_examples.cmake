@@ -3,6 +3,7 @@
 #   cmake -DPAGE=docs/x.md -DOUTPUT=x_examples.cpp -P extract_doc_examples.cmake
 # A block whose first line is `// file scope` is placed at namespace scope (type definitions);
 # every other block becomes the body of one TEST_CASE, with `using namespace wbem;` in effect.
+# A page includes the headers it needs beyond <wbem/namespace.hpp> in a `// file scope` block.
 # Plain string searches, not CMake lists: code is full of ';' and '[' that lists would mangle.
 cmake_minimum_required(VERSION 3.25)
 file(READ "${PAGE}" text)
