@@ -1,0 +1,785 @@
+// FilterIndex: filters filed by FROM class, then along a tree of their top-level conjuncts
+// (equality hash, ISA hash, LIKE-prefix hash, sorted range thresholds). See filter_index.hpp.
+
+#include <wbem/filter_index.hpp>
+#include <wbem/names.hpp>
+
+#include "filter_detail.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <functional>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <string_view>
+#include <utility>
+
+namespace wbem {
+namespace {
+
+// Integers of 64 bits (signed and unsigned) and doubles all convert exactly into the 64-bit
+// mantissa of x86-64's long double, so one type orders and hashes every WQL number exactly.
+using Number = long double;
+static_assert(std::numeric_limits<Number>::digits >= 64, "long double must hold every int64, uint64 and double");
+
+// The kinds of value an index key is exact for: a key of family F equals a value of family F
+// exactly when WQL's `=` holds; values of other families reach the bucket through QueryFilter.
+enum class Family : std::uint8_t { Null, Bool, Num, Real32, Char16, String, Other };
+constexpr std::size_t kFamilies = 7;
+
+Family familyOf(const Value& v) noexcept {
+  if (v.isNull()) return Family::Null;
+  if (v.isArray()) return Family::Other;
+  const CimType t = v.type();
+  if (isInteger(t) || t == CimType::Real64) return Family::Num;
+  switch (t) {
+    case CimType::Boolean: return Family::Bool;
+    case CimType::Real32: return Family::Real32;
+    case CimType::Char16: return Family::Char16;
+    case CimType::String: return Family::String;
+    default: return Family::Other;
+  }
+}
+
+// The family of a declared property type; Other when the index does not key that type.
+Family familyOfType(const PropertyType& t) noexcept {
+  if (t.array) return Family::Other;
+  if (isInteger(t.type) || t.type == CimType::Real64) return Family::Num;
+  switch (t.type) {
+    case CimType::Boolean: return Family::Bool;
+    case CimType::Real32: return Family::Real32;
+    case CimType::Char16: return Family::Char16;
+    case CimType::String: return Family::String;
+    default: return Family::Other;
+  }
+}
+
+// A numeric value as a Number; nullopt for NaN (which no comparison holds for).
+std::optional<Number> numberOf(const Value& v) {
+  const CimType t = v.type();
+  if (t == CimType::Char16) return Number(v.asChar16());
+  if (isInteger(t)) return isSigned(t) ? Number(v.asInt64()) : Number(v.asUInt64());
+  const double d = v.asReal();
+  if (std::isnan(d)) return std::nullopt;
+  return Number(d);
+}
+
+// The operand's number as compared with a property of family `f` (nullopt: the literal never
+// compares as a number there, see detail::compareValue).
+std::optional<Number> operandNumber(const detail::Operand& o, Family f) {
+  switch (o.num) {
+    case detail::Operand::Num::Int: return Number(o.i);
+    case detail::Operand::Num::UInt: return Number(o.u);
+    case detail::Operand::Num::Real: {
+      // A real32 property is compared with the constant rounded to real32.
+      const double r = f == Family::Real32 ? static_cast<double>(static_cast<float>(o.r)) : o.r;
+      if (std::isnan(r)) return std::nullopt;
+      return Number(r);
+    }
+    case detail::Operand::Num::None: break;
+  }
+  if (f == Family::Char16 && o.char16) return Number(*o.char16);
+  return std::nullopt;
+}
+
+// FNV-1a over folded code points: the same for a stored key and for a value folded on the fly.
+std::size_t hashFolded(std::u32string_view s) noexcept {
+  std::size_t h = 14695981039346656037ull;
+  for (char32_t c : s) h = (h ^ static_cast<std::size_t>(c)) * 1099511628211ull;
+  return h;
+}
+
+std::size_t hashNumber(Number n) noexcept { return n == 0 ? 0 : std::hash<Number>{}(n); }
+
+// An equality key as stored, and the view used for lookups (no allocation).
+struct KeyView {
+  Family family;
+  Number number;
+  std::u32string_view text;
+};
+struct Key {
+  Family family;
+  Number number;
+  std::u32string text;
+  operator KeyView() const noexcept { return KeyView{family, number, text}; }
+};
+struct KeyHash {
+  using is_transparent = void;
+  std::size_t operator()(const KeyView& k) const noexcept {
+    const std::size_t h = k.family == Family::String ? hashFolded(k.text) : hashNumber(k.number);
+    return h ^ (static_cast<std::size_t>(k.family) * 0x9E3779B97F4A7C15ull);
+  }
+  std::size_t operator()(const Key& k) const noexcept { return (*this)(KeyView(k)); }
+};
+struct KeyEqual {
+  using is_transparent = void;
+  bool operator()(const KeyView& a, const KeyView& b) const noexcept {
+    return a.family == b.family && (a.family == Family::String ? a.text == b.text : a.number == b.number);
+  }
+  bool operator()(const Key& a, const KeyView& b) const noexcept { return (*this)(KeyView(a), b); }
+  bool operator()(const KeyView& a, const Key& b) const noexcept { return (*this)(a, KeyView(b)); }
+  bool operator()(const Key& a, const Key& b) const noexcept { return (*this)(KeyView(a), KeyView(b)); }
+};
+
+// The folded form of a string value for a key lookup: ASCII is folded into a per-thread buffer
+// that keeps its capacity; other text goes through detail::foldString (which allocates).
+std::u32string_view foldForLookup(std::string_view s) {
+  thread_local std::u32string buffer;
+  buffer.clear();
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      buffer = detail::foldString(s);
+      return buffer;
+    }
+    buffer.push_back(static_cast<char32_t>(asciiLower(c)));
+  }
+  return buffer;
+}
+
+bool isAscii(std::string_view s) noexcept {
+  return std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
+// The literal prefix of a LIKE pattern (up to the first wildcard or set), when it is ASCII.
+std::string_view likePrefix(std::string_view pattern) noexcept {
+  const std::size_t end = pattern.find_first_of("%_[");
+  const std::string_view prefix = pattern.substr(0, end);
+  return isAscii(prefix) ? prefix : std::string_view();
+}
+
+bool hasSystemName(const WqlPath& path) noexcept {
+  return std::any_of(path.names.begin(), path.names.end(), [](const std::string& n) { return n.starts_with("__"); });
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The tree
+
+namespace {
+
+struct Node;
+
+// A filter as filed in a bucket. `verify`: conditions remain that QueryFilter::matches checks.
+struct Entry {
+  FilterIndex::FilterId id;
+  const QueryFilter* filter;
+  bool verify;
+};
+
+template <class T>
+struct Threshold {
+  T value;
+  Entry entry;
+};
+
+// Filters filed by one range conjunct, one sorted array per operator (ascending thresholds).
+template <class T>
+struct RangeArrays {
+  std::vector<Threshold<T>> byOp[4];  // Greater, GreaterEqual, Less, LessEqual
+  bool empty() const noexcept {
+    return std::all_of(std::begin(byOp), std::end(byOp), [](const auto& v) { return v.empty(); });
+  }
+  std::size_t bytes() const noexcept {
+    std::size_t n = sizeof(*this);
+    for (const auto& v : byOp) n += v.capacity() * sizeof(Threshold<T>);
+    if constexpr (std::is_same_v<T, std::u32string>)
+      for (const auto& v : byOp)
+        for (const auto& t : v) n += t.value.capacity() > 3 ? (t.value.capacity() + 1) * sizeof(char32_t) : 0;
+    return n;
+  }
+};
+
+int opIndex(WqlOp op) noexcept {
+  switch (op) {
+    case WqlOp::Greater: return 0;
+    case WqlOp::GreaterEqual: return 1;
+    case WqlOp::Less: return 2;
+    default: return 3;  // LessEqual
+  }
+}
+
+struct Group {
+  enum class Kind : std::uint8_t { Eq, Isa, Like, Range };
+  Kind kind;
+  std::uint32_t path;  // index into the root's paths
+  // Eq: children per key, and how many keys each family has (for values of another family).
+  std::unordered_map<Key, std::unique_ptr<Node>, KeyHash, KeyEqual> eq;
+  std::uint32_t familyKeys[kFamilies] = {};
+  // Isa: children per class name; Like: children per prefix, with the prefix lengths in use.
+  std::unordered_map<std::string, std::unique_ptr<Node>, NameHash, NameEqual> named;
+  std::vector<std::pair<std::size_t, std::uint32_t>> lengths;  // (length, keys of that length)
+  // Range: thresholds per family (Num, Real32, Char16 numerically; String folded).
+  std::unique_ptr<RangeArrays<Number>> numeric[3];
+  std::unique_ptr<RangeArrays<std::u32string>> text;
+
+  bool empty() const noexcept {
+    if (!eq.empty() || !named.empty()) return false;
+    if (text && !text->empty()) return false;
+    return std::all_of(std::begin(numeric), std::end(numeric), [](const auto& r) { return !r || r->empty(); });
+  }
+};
+
+struct Node {
+  std::vector<Entry> entries;
+  std::vector<std::unique_ptr<Group>> groups;
+
+  bool empty() const noexcept { return entries.empty() && groups.empty(); }
+  Group* find(Group::Kind kind, std::uint32_t path) const noexcept {
+    for (const auto& g : groups)
+      if (g->kind == kind && g->path == path) return g.get();
+    return nullptr;
+  }
+  std::size_t bytes() const;
+};
+
+std::size_t mapBytes(std::size_t buckets, std::size_t size, std::size_t node) noexcept {
+  return buckets * sizeof(void*) + size * (node + 2 * sizeof(void*));
+}
+
+std::size_t Node::bytes() const {
+  std::size_t n = sizeof(Node) + entries.capacity() * sizeof(Entry) + groups.capacity() * sizeof(void*);
+  for (const auto& g : groups) {
+    n += sizeof(Group) + g->lengths.capacity() * sizeof(g->lengths[0]);
+    n += mapBytes(g->eq.bucket_count(), g->eq.size(), sizeof(Key) + sizeof(void*));
+    for (const auto& [k, child] : g->eq)
+      n += child->bytes() + (k.text.capacity() > 3 ? (k.text.capacity() + 1) * sizeof(char32_t) : 0);
+    n += mapBytes(g->named.bucket_count(), g->named.size(), sizeof(std::string) + sizeof(void*));
+    for (const auto& [k, child] : g->named) n += child->bytes() + (k.capacity() > 15 ? k.capacity() + 1 : 0);
+    for (const auto& r : g->numeric)
+      if (r) n += r->bytes();
+    if (g->text) n += g->text->bytes();
+  }
+  return n;
+}
+
+// One step of a filter's path through the tree (an indexed conjunct), or the final range.
+struct Step {
+  Group::Kind kind;
+  std::uint32_t path;
+  WqlOp op = WqlOp::Equal;
+  Family family = Family::Other;
+  Number number = 0;
+  std::u32string folded;  // Eq and Range on strings
+  std::string name;       // Isa class, Like prefix
+};
+
+}  // namespace
+
+struct FilterIndex::Root {
+  ObjectPtr fromClass;
+  Node node;
+  std::vector<CompiledPath> paths;
+  std::vector<std::string> pathKeys;  // lower-case dotted text, parallel to paths
+  std::size_t filters = 0;
+
+  std::uint32_t pathIndex(const WqlPath& path) {
+    const std::string key = lowerName(path.toString());
+    for (std::uint32_t i = 0; i < pathKeys.size(); ++i)
+      if (pathKeys[i] == key) return i;
+    paths.emplace_back(path, fromClass->sharedDefinition());
+    pathKeys.push_back(key);
+    return static_cast<std::uint32_t>(paths.size() - 1);
+  }
+};
+
+struct FilterIndex::ClassPlan {
+  std::shared_ptr<const ClassDef> def;  // held so that the key's address is not reused
+  std::vector<const Root*> roots;
+};
+
+// A filter's analysed conjuncts: computed without the lock; paths are named, not yet numbered.
+struct FilterIndex::Placement {
+  struct Pending {
+    Step step;
+    const WqlPath* path;
+  };
+  std::vector<Pending> steps;  // Eq..., Isa..., Like..., then at most one Range
+  bool verify = false;
+};
+
+namespace {
+
+// True when WHERE is exactly the conjunction of filter.conjuncts().
+bool whereIsConjunction(const QueryFilter& filter) {
+  const auto& where = filter.query().where;
+  if (!where) return true;
+  if (where->kind == WqlCondition::Kind::Compare) return true;
+  if (where->kind != WqlCondition::Kind::And) return false;
+  return where->operands.size() == filter.conjuncts().size();
+}
+
+// The family a comparison on `path` is keyed in: the declared type for a property of the FROM
+// class (subclasses cannot change it), otherwise (embedded objects vary) the literal's own kind.
+Family keyFamily(const QueryFilter& filter, const WqlPath& path, const detail::Operand& o, const Value& literal) {
+  if (path.names.size() == 1) {
+    const ClassDef& def = filter.fromClass()->definition();
+    const auto slot = def.slotOf(path.names.front());
+    return slot ? familyOfType(def.properties()[*slot].type) : Family::Other;
+  }
+  if (o.isString) return Family::String;
+  if (o.num != detail::Operand::Num::None) return Family::Num;
+  if (literal.type() == CimType::Boolean) return Family::Bool;
+  return Family::Other;
+}
+
+// Fills `step` with the key of `o` in family `f`; false when the literal has no exact key there.
+bool keyIn(const detail::Operand& o, Family f, Step& step) {
+  step.family = f;
+  switch (f) {
+    case Family::Bool:
+      if (!o.boolean) return false;
+      step.number = *o.boolean ? 1 : 0;
+      return true;
+    case Family::String:
+      if (!o.isString && o.text.empty()) return false;
+      step.folded = o.folded;
+      return true;
+    case Family::Num:
+    case Family::Real32:
+    case Family::Char16:
+      if (const auto n = operandNumber(o, f)) {
+        step.number = *n;
+        return true;
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// Matching
+
+namespace {
+
+struct Visitor {
+  const std::vector<CompiledPath>& paths;
+  const ClassObject& event;
+  std::vector<FilterIndex::FilterId>& out;
+
+  void emit(const Entry& e, bool verify) const {
+    if ((verify || e.verify) && !e.filter->matches(event)) return;
+    out.push_back(e.id);
+  }
+
+  void visit(const Node& node, bool verify) const {
+    for (const Entry& e : node.entries) emit(e, verify);
+    for (const auto& g : node.groups) {
+      switch (g->kind) {
+        case Group::Kind::Eq: visitEq(*g, verify); break;
+        case Group::Kind::Isa: visitIsa(*g, verify); break;
+        case Group::Kind::Like: visitLike(*g, verify); break;
+        case Group::Kind::Range: visitRange(*g, verify); break;
+      }
+    }
+  }
+
+  // Every child keyed in a family other than `exact` (values of that family were looked up).
+  void visitOtherFamilies(const Group& g, Family exact) const {
+    for (std::size_t f = 0; f < kFamilies; ++f) {
+      if (static_cast<Family>(f) == exact || f == static_cast<std::size_t>(Family::Null) || g.familyKeys[f] == 0)
+        continue;
+      for (const auto& [key, child] : g.eq)
+        if (key.family == static_cast<Family>(f)) visit(*child, true);
+    }
+  }
+
+  void visitEq(const Group& g, bool verify) const {
+    Value scratch;
+    const Value& v = paths[g.path].read(event, scratch);
+    const Family f = familyOf(v);
+    KeyView key{f, 0, {}};
+    switch (f) {
+      case Family::Null: break;  // only `= NULL` holds for NULL
+      case Family::Other:
+        // Datetimes and references equal string constants that parse as such; arrays and
+        // embedded objects equal nothing.
+        if (!v.isArray() && (v.type() == CimType::DateTime || v.type() == CimType::Reference))
+          visitOtherFamilies(g, Family::Other);
+        return;
+      case Family::Bool: key.number = v.asBool() ? 1 : 0; break;
+      case Family::String: key.text = foldForLookup(v.asString()); break;
+      default: {
+        const auto n = numberOf(v);
+        if (!n) return;  // NaN equals nothing
+        key.number = *n;
+        break;
+      }
+    }
+    if (const auto it = g.eq.find(key); it != g.eq.end()) visit(*it->second, verify);
+    if (f != Family::Null) visitOtherFamilies(g, f);
+  }
+
+  void visitIsa(const Group& g, bool verify) const {
+    const ClassObject* embedded = paths[g.path].readObject(event);
+    if (embedded == nullptr || g.named.empty()) return;
+    const ClassDef& def = embedded->definition();
+    if (const auto it = g.named.find(std::string_view(def.name())); it != g.named.end()) visit(*it->second, verify);
+    for (const std::string& ancestor : def.derivation())
+      if (const auto it = g.named.find(std::string_view(ancestor)); it != g.named.end()) visit(*it->second, verify);
+  }
+
+  void visitLike(const Group& g, bool verify) const {
+    Value scratch;
+    const Value& v = paths[g.path].read(event, scratch);
+    if (v.isNull() || v.isArray() || v.type() != CimType::String) return;  // LIKE takes strings only
+    const std::string_view s = v.asString();
+    const std::size_t longest = g.lengths.empty() ? 0 : g.lengths.back().first;
+    if (!isAscii(s.substr(0, longest))) {
+      // Non-ASCII characters may fold to ASCII ones (K, the Kelvin sign): let LIKE decide.
+      for (const auto& [prefix, child] : g.named) visit(*child, true);
+      return;
+    }
+    for (const auto& [length, count] : g.lengths) {
+      if (length > s.size()) break;
+      if (const auto it = g.named.find(s.substr(0, length)); it != g.named.end()) visit(*it->second, verify);
+    }
+  }
+
+  template <class T, class Less>
+  void emitRange(const RangeArrays<T>& r, Less less, bool verify) const {
+    // less(t) is "threshold t < the value", ascending along each array.
+    const auto& gt = r.byOp[0];
+    const auto& ge = r.byOp[1];
+    const auto& lt = r.byOp[2];
+    const auto& le = r.byOp[3];
+    auto lower = [&](const auto& v) {  // first threshold >= value
+      return std::partition_point(v.begin(), v.end(), [&](const auto& t) { return less(t.value, false); });
+    };
+    auto upper = [&](const auto& v) {  // first threshold > value
+      return std::partition_point(v.begin(), v.end(), [&](const auto& t) { return less(t.value, true); });
+    };
+    for (auto it = gt.begin(), end = lower(gt); it != end; ++it) emit(it->entry, verify);
+    for (auto it = ge.begin(), end = upper(ge); it != end; ++it) emit(it->entry, verify);
+    for (auto it = upper(lt); it != lt.end(); ++it) emit(it->entry, verify);
+    for (auto it = lower(le); it != le.end(); ++it) emit(it->entry, verify);
+  }
+
+  template <class T>
+  void emitAll(const RangeArrays<T>& r) const {
+    for (const auto& v : r.byOp)
+      for (const auto& t : v) emit(t.entry, true);
+  }
+
+  void visitRange(const Group& g, bool verify) const {
+    Value scratch;
+    const Value& v = paths[g.path].read(event, scratch);
+    const Family f = familyOf(v);
+    if (f == Family::Null) return;  // ordering never holds for NULL
+    if (f == Family::Bool) {
+      // Booleans order against constants through WQL's conversions (`B > 0`); none are filed as such.
+      for (const auto& r : g.numeric)
+        if (r) emitAll(*r);
+      if (g.text) emitAll(*g.text);
+      return;
+    }
+    if (f == Family::Other) {
+      // Datetimes order against string constants that parse as datetimes; nothing else orders.
+      if (!v.isArray() && v.type() == CimType::DateTime && g.text) emitAll(*g.text);
+      return;
+    }
+    if (f == Family::String) {
+      const std::string_view s = v.asString();
+      if (g.text)
+        emitRange(
+            *g.text,
+            [&](const std::u32string& t, bool orEqual) {
+              const int c = detail::compareFolded(s, t);
+              return orEqual ? c >= 0 : c > 0;
+            },
+            verify);
+    } else if (const auto n = numberOf(v)) {
+      const std::size_t k = static_cast<std::size_t>(f) - static_cast<std::size_t>(Family::Num);
+      if (g.numeric[k])
+        emitRange(*g.numeric[k], [&](Number t, bool orEqual) { return orEqual ? t <= *n : t < *n; }, verify);
+      for (std::size_t other = 0; other < 3; ++other)
+        if (other != k && g.numeric[other]) emitAll(*g.numeric[other]);
+    }
+    // Thresholds of the other kinds compare through WQL's conversions.
+    if (f != Family::String && g.text) emitAll(*g.text);
+    if (f == Family::String)
+      for (const auto& r : g.numeric)
+        if (r) emitAll(*r);
+  }
+};
+
+// Inserts (insert = true) or removes the entry along `steps` from `node`; returns false when a
+// removal found nothing. Empty nodes and groups are pruned on the way back.
+bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& entry, bool insert) {
+  if (at == steps.size()) {
+    if (insert) {
+      node.entries.push_back(entry);
+      return true;
+    }
+    const auto it = std::find_if(node.entries.begin(), node.entries.end(), [&](const Entry& e) { return e.id == entry.id; });
+    if (it == node.entries.end()) return false;
+    *it = node.entries.back();
+    node.entries.pop_back();
+    return true;
+  }
+  Step& step = steps[at];
+  Group* group = node.find(step.kind, step.path);
+  if (group == nullptr) {
+    if (!insert) return false;
+    node.groups.push_back(std::make_unique<Group>());
+    group = node.groups.back().get();
+    group->kind = step.kind;
+    group->path = step.path;
+  }
+  bool done = false;
+  switch (step.kind) {
+    case Group::Kind::Eq: {
+      const KeyView view{step.family, step.number, step.folded};
+      auto it = group->eq.find(view);
+      if (it == group->eq.end()) {
+        if (!insert) break;
+        it = group->eq.emplace(Key{step.family, step.number, step.folded}, std::make_unique<Node>()).first;
+        ++group->familyKeys[static_cast<std::size_t>(step.family)];
+      }
+      done = file(*it->second, steps, at + 1, entry, insert);
+      if (it->second->empty()) {
+        --group->familyKeys[static_cast<std::size_t>(step.family)];
+        group->eq.erase(it);
+      }
+      break;
+    }
+    case Group::Kind::Isa:
+    case Group::Kind::Like: {
+      auto it = group->named.find(std::string_view(step.name));
+      if (it == group->named.end()) {
+        if (!insert) break;
+        it = group->named.emplace(step.name, std::make_unique<Node>()).first;
+        if (step.kind == Group::Kind::Like) {
+          auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
+                                      std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
+          if (len == group->lengths.end() || len->first != step.name.size())
+            len = group->lengths.insert(len, {step.name.size(), 0});
+          ++len->second;
+        }
+      }
+      done = file(*it->second, steps, at + 1, entry, insert);
+      if (it->second->empty()) {
+        if (step.kind == Group::Kind::Like) {
+          auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
+                                      std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
+          if (--len->second == 0) group->lengths.erase(len);
+        }
+        group->named.erase(it);
+      }
+      break;
+    }
+    case Group::Kind::Range: {
+      auto place = [&](auto& slot, auto value) {
+        using Arrays = std::remove_reference_t<decltype(*slot)>;
+        if (!slot) {
+          if (!insert) return false;
+          slot = std::make_unique<Arrays>();
+        }
+        auto& v = slot->byOp[opIndex(step.op)];
+        auto it = std::lower_bound(v.begin(), v.end(), value, [](const auto& t, const auto& x) { return t.value < x; });
+        bool found = insert;
+        if (insert) {
+          v.insert(it, {std::move(value), entry});
+        } else {
+          for (; it != v.end() && !(value < it->value); ++it)
+            if (it->entry.id == entry.id) {
+              v.erase(it);
+              found = true;
+              break;
+            }
+        }
+        if (slot->empty()) slot.reset();
+        return found;
+      };
+      if (step.family == Family::String)
+        done = place(group->text, step.folded);
+      else
+        done = place(group->numeric[static_cast<std::size_t>(step.family) - static_cast<std::size_t>(Family::Num)],
+                     step.number);
+      break;
+    }
+  }
+  if (group->empty()) {
+    const auto it = std::find_if(node.groups.begin(), node.groups.end(), [&](const auto& g) { return g.get() == group; });
+    node.groups.erase(it);
+  }
+  return done;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// FilterIndex
+
+FilterIndex::FilterIndex() = default;
+FilterIndex::~FilterIndex() = default;
+
+namespace {
+
+// Classifies the top-level conjuncts of `filter` into index steps (paths still unnumbered).
+template <class Placement>
+Placement analyse(const QueryFilter& filter) {
+  Placement p;
+  p.verify = !whereIsConjunction(filter);
+  std::vector<typename Placement::Pending> eqs, isas, likes, ranges;
+  for (const WqlComparison* c : filter.conjuncts()) {
+    Step step{};
+    const bool thisPath = c->path.names.size() == 1 && iequals(c->path.names.front(), "__THIS");
+    if (hasSystemName(c->path) && !(thisPath && c->op == WqlOp::Isa)) {
+      p.verify = true;  // system properties are computed on each read: left to QueryFilter
+      continue;
+    }
+    const detail::Operand o = detail::prepareOperand(c->literal);
+    switch (c->op) {
+      case WqlOp::Equal:
+        step.kind = Group::Kind::Eq;
+        if (o.null) {
+          step.family = Family::Null;
+          eqs.push_back({std::move(step), &c->path});
+          continue;
+        }
+        if (keyIn(o, keyFamily(filter, c->path, o, c->literal), step)) {
+          eqs.push_back({std::move(step), &c->path});
+          continue;
+        }
+        break;
+      case WqlOp::Isa:
+        if (!o.isString) break;
+        step.kind = Group::Kind::Isa;
+        step.name = o.text;
+        isas.push_back({std::move(step), &c->path});
+        continue;
+      case WqlOp::Like: {
+        const std::string_view prefix = o.isString ? likePrefix(o.text) : std::string_view();
+        if (prefix.empty()) break;
+        step.kind = Group::Kind::Like;
+        step.name = lowerName(prefix);
+        // Exact when `%` and nothing else follows the prefix (no wildcard at all means equality).
+        if (o.text.size() == prefix.size() || o.text.find_first_not_of('%', prefix.size()) != std::string::npos)
+          p.verify = true;
+        likes.push_back({std::move(step), &c->path});
+        continue;
+      }
+      case WqlOp::Less:
+      case WqlOp::LessEqual:
+      case WqlOp::Greater:
+      case WqlOp::GreaterEqual: {
+        if (o.null || !ranges.empty()) break;
+        step.kind = Group::Kind::Range;
+        step.op = c->op;
+        const Family f = keyFamily(filter, c->path, o, c->literal);
+        if (f == Family::Bool || !keyIn(o, f, step)) break;
+        ranges.push_back({std::move(step), &c->path});
+        continue;
+      }
+      default:
+        break;
+    }
+    p.verify = true;  // not indexed: QueryFilter checks it
+  }
+  for (auto* list : {&eqs, &isas, &likes, &ranges})
+    for (auto& s : *list) p.steps.push_back(std::move(s));
+  return p;
+}
+
+}  // namespace
+
+void FilterIndex::add(FilterId id, std::shared_ptr<const QueryFilter> filter) {
+  if (!filter) throw Error(WBEM_E_INVALID_PARAMETER, "FilterIndex::add: null filter");
+  Placement placement = analyse<Placement>(*filter);
+  const std::string rootKey = lowerName(filter->query().className);
+  std::unique_lock lock(mutex_);
+  if (filters_.contains(id)) throw Error(WBEM_E_ALREADY_EXISTS, "FilterIndex::add: filter id " + std::to_string(id) + " in use");
+  auto& root = roots_[rootKey];
+  if (!root) {
+    root = std::make_unique<Root>();
+    root->fromClass = filter->fromClass();
+    plans_.clear();
+  }
+  std::vector<Step> steps;
+  steps.reserve(placement.steps.size());
+  for (auto& pending : placement.steps) {
+    pending.step.path = root->pathIndex(*pending.path);
+    steps.push_back(std::move(pending.step));
+  }
+  file(root->node, steps, 0, Entry{id, filter.get(), placement.verify}, true);
+  ++root->filters;
+  filters_.emplace(id, std::move(filter));
+}
+
+bool FilterIndex::remove(FilterId id) {
+  std::unique_lock lock(mutex_);
+  const auto it = filters_.find(id);
+  if (it == filters_.end()) return false;
+  // The placement is recomputed: the same filter always files along the same steps.
+  std::shared_ptr<const QueryFilter> filter = std::move(it->second);
+  filters_.erase(it);
+  Placement placement = analyse<Placement>(*filter);
+  const auto rootIt = roots_.find(lowerName(filter->query().className));
+  Root& root = *rootIt->second;
+  std::vector<Step> steps;
+  steps.reserve(placement.steps.size());
+  for (auto& pending : placement.steps) {
+    pending.step.path = root.pathIndex(*pending.path);
+    steps.push_back(std::move(pending.step));
+  }
+  file(root.node, steps, 0, Entry{id, filter.get(), placement.verify}, false);
+  if (--root.filters == 0) {
+    roots_.erase(rootIt);
+    plans_.clear();
+  }
+  lock.unlock();
+  return true;
+}
+
+void FilterIndex::visitRoot(const Root& root, const ClassObject& event, std::vector<FilterId>& out) const {
+  Visitor{root.paths, event, out}.visit(root.node, false);
+}
+
+void FilterIndex::match(const ClassObject& event, std::vector<FilterId>& out) const {
+  const ClassDef& def = event.definition();
+  {
+    std::shared_lock lock(mutex_);
+    if (const auto it = plans_.find(&def); it != plans_.end()) {
+      for (const Root* root : it->second->roots) visitRoot(*root, event, out);
+      return;
+    }
+  }
+  // First event of this concrete class: find the roots of its class and ancestors once.
+  auto plan = std::make_unique<ClassPlan>();
+  plan->def = event.sharedDefinition();
+  std::unique_lock lock(mutex_);
+  auto lookup = [&](const std::string& name) {
+    if (const auto it = roots_.find(lowerName(name)); it != roots_.end()) plan->roots.push_back(it->second.get());
+  };
+  lookup(def.name());
+  for (const std::string& ancestor : def.derivation()) lookup(ancestor);
+  for (const Root* root : plan->roots) visitRoot(*root, event, out);
+  // A producer that makes a new class definition per event would grow the cache without end.
+  constexpr std::size_t kMaxPlans = 1024;
+  if (plans_.size() < kMaxPlans) plans_.emplace(&def, std::move(plan));
+}
+
+std::size_t FilterIndex::size() const {
+  std::shared_lock lock(mutex_);
+  return filters_.size();
+}
+
+std::size_t FilterIndex::memoryUsage() const {
+  std::shared_lock lock(mutex_);
+  std::size_t n = sizeof(*this) + mapBytes(filters_.bucket_count(), filters_.size(), sizeof(FilterId) + 16);
+  n += mapBytes(roots_.bucket_count(), roots_.size(), sizeof(std::string) + sizeof(void*));
+  for (const auto& [name, root] : roots_) {
+    n += sizeof(Root) + root->node.bytes() - sizeof(Node);
+    n += root->paths.capacity() * sizeof(CompiledPath) + root->pathKeys.capacity() * sizeof(std::string);
+  }
+  n += mapBytes(plans_.bucket_count(), plans_.size(), sizeof(void*) * 2);
+  for (const auto& [def, plan] : plans_) n += sizeof(ClassPlan) + plan->roots.capacity() * sizeof(void*);
+  return n;
+}
+
+}  // namespace wbem
