@@ -4,10 +4,13 @@
 #include <wbem/status.hpp>
 
 #include <catch2/catch.hpp>
+
 #include <chrono>
 #include <compare>
 #include <string>
 #include <vector>
+
+#include "support.hpp"
 
 using wbem::DateTime;
 using namespace std::chrono;
@@ -17,17 +20,7 @@ using Catch::Matchers::Equals;
 
 namespace {
 
-// The error a call throws; fails the test when it throws nothing.
-template <typename F>
-wbem::Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const wbem::Error& e) {
-    return e;
-  }
-  FAIL("no wbem::Error thrown");
-  throw std::logic_error("unreachable");
-}
+using wbemtest::errorOf;
 
 wbem::Error parseError(const std::string& text) {
   return errorOf([&] { DateTime::parse(text); });

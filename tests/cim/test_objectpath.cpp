@@ -4,10 +4,13 @@
 #include <wbem/status.hpp>
 
 #include <catch2/catch.hpp>
+
 #include <cstdint>
 #include <limits>
 #include <string>
 #include <vector>
+
+#include "support.hpp"
 
 using Catch::Matchers::Contains;
 using Catch::Matchers::StartsWith;
@@ -18,17 +21,7 @@ using wbem::Value;
 
 namespace {
 
-// The error a call throws; fails the test when it throws nothing.
-template <typename F>
-wbem::Error errorOf(F&& f) {
-  try {
-    f();
-  } catch (const wbem::Error& e) {
-    return e;
-  }
-  FAIL("no wbem::Error thrown");
-  throw std::logic_error("unreachable");
-}
+using wbemtest::errorOf;
 
 wbem::Error parseError(const std::string& text) {
   return errorOf([&] { ObjectPath::parse(text); });

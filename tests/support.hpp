@@ -1,10 +1,11 @@
 #pragma once
-// Helpers shared by the Catch2 tests of wbem::cim: checking the WMI status a call throws.
+// Helpers shared by the Catch2 tests: checking the WMI status and error a call throws.
 
 #include <wbem/status.hpp>
 
 #include <catch2/catch.hpp>
 
+#include <stdexcept>
 #include <string>
 #include <utility>
 
@@ -26,6 +27,18 @@ wbem::Status statusOf(F&& f) {
 template <typename F>
 std::string statusNameOf(F&& f) {
   return wbem::statusName(statusOf(std::forward<F>(f)));
+}
+
+/// The wbem::Error `f` throws; fails the test when it throws none.
+template <typename F>
+wbem::Error errorOf(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (const wbem::Error& e) {
+    return e;
+  }
+  FAIL("no wbem::Error thrown");
+  throw std::logic_error("unreachable");
 }
 
 /// The message of the wbem::Error `f` throws, empty when it throws none.
