@@ -12,6 +12,7 @@ readonly PACKAGES=(
   libboost-dev                                # Boost headers
   libconcurrentqueue-dev                      # lock-free queues
   libsqlite3-dev                              # SQLite storage
+  nlohmann-json3-dev                          # JSON output of wbemctl
   clang libclang-rt-14-dev                    # libFuzzer targets
 )
 

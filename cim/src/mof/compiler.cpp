@@ -198,6 +198,7 @@ Value integerValue(const Literal& l, CimType t, const PropertyType& full, std::s
 
 // --- the unit ------------------------------------------------------------------------------------
 
+/// What a `Qualifier` declaration of the unit says: the type its values must fit, its default flavor.
 struct QualifierType {
   PropertyType type;
   std::int32_t flavor = kMofDefaultFlavor;
