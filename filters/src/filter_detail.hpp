@@ -5,6 +5,8 @@
 #include <wbem/objectpath.hpp>
 #include <wbem/wql.hpp>
 
+#include "unicode_fold.hpp"
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -39,11 +41,5 @@ Operand prepareOperand(const Value& literal);
 /// whose text differs from the literal's. Thread-safe.
 bool compareValue(const Value& value, WqlOp op, const Operand& operand);
 
-/// Three-way case-insensitive comparison of UTF-8 `a` with already folded `b` (decisions.md 11:
-/// ASCII and Unicode simple case folding). Thread-safe.
-int compareFolded(std::string_view a, std::u32string_view b) noexcept;
-
-/// `s` decoded from UTF-8 and case-folded. Thread-safe.
-std::u32string foldString(std::string_view s);
 
 }  // namespace wbem::detail

@@ -5,65 +5,16 @@
 #include <wbem/names.hpp>
 
 #include "filter_detail.hpp"
+#include "unicode_fold.hpp"
 
 #include <cerrno>
 #include <charconv>
-#include <clocale>
 #include <cmath>
 #include <cstdlib>
-#include <cwctype>
-#include <locale.h>
 
 namespace wbem {
 namespace detail {
 namespace {
-
-// Decodes one UTF-8 sequence at s[i] (advancing i). A malformed byte stands for itself, so that
-// any byte string still compares consistently.
-char32_t decodeUtf8(std::string_view s, std::size_t& i) noexcept {
-  const auto b0 = static_cast<unsigned char>(s[i++]);
-  if (b0 < 0x80) return b0;
-  const int extra = b0 >= 0xF0 ? 3 : b0 >= 0xE0 ? 2 : b0 >= 0xC0 ? 1 : -1;
-  if (extra < 0 || i + extra > s.size()) return b0;
-  char32_t cp = b0 & (0x3F >> extra);
-  for (int k = 0; k < extra; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return b0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  i += extra;
-  return cp;
-}
-
-// glibc's C.UTF-8 locale carries the Unicode simple lower-case mappings; towlower_l with it does
-// not depend on the process's global locale.
-locale_t foldingLocale() noexcept {
-  static const locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", static_cast<locale_t>(nullptr));
-  return loc;
-}
-
-// Simple case folding: the lower-case mapping, plus the lower-case letters whose folding differs
-// from themselves (CaseFolding.txt status C entries that are not upper-case letters).
-char32_t fold(char32_t c) noexcept {
-  if (c < 0x80) return (c >= 'A' && c <= 'Z') ? c + 32 : c;
-  switch (c) {
-    case 0x017F: return U's';
-    case 0x0345: case 0x1FBE: return 0x03B9;
-    case 0x03C2: return 0x03C3;
-    case 0x03D0: return 0x03B2;
-    case 0x03D1: return 0x03B8;
-    case 0x03D5: return 0x03C6;
-    case 0x03D6: return 0x03C0;
-    case 0x03F0: return 0x03BA;
-    case 0x03F1: return 0x03C1;
-    case 0x03F5: return 0x03B5;
-    case 0x1E9B: return 0x1E61;
-    default: break;
-  }
-  const locale_t loc = foldingLocale();
-  if (loc == static_cast<locale_t>(nullptr)) return c;
-  return static_cast<char32_t>(towlower_l(static_cast<wint_t>(c), loc));
-}
 
 int threeWay(auto a, auto b) noexcept { return a < b ? -1 : (b < a ? 1 : 0); }
 
@@ -172,23 +123,6 @@ void parseWholeReal(const std::string& s, Operand& o) {
 }
 
 }  // namespace
-
-std::u32string foldString(std::string_view s) {
-  std::u32string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size();) out.push_back(fold(decodeUtf8(s, i)));
-  return out;
-}
-
-int compareFolded(std::string_view a, std::u32string_view b) noexcept {
-  std::size_t i = 0, k = 0;
-  for (; i < a.size() && k < b.size(); ++k) {
-    const char32_t x = fold(decodeUtf8(a, i));
-    if (x != b[k]) return x < b[k] ? -1 : 1;
-  }
-  if (i < a.size()) return 1;
-  return k < b.size() ? -1 : 0;
-}
 
 Operand prepareOperand(const Value& literal) {
   Operand o;

@@ -12,6 +12,8 @@
 
 #include "wql_lexer.hpp"
 
+#include "unicode_fold.hpp"
+
 #include <wbem/names.hpp>
 
 #include <array>
@@ -143,7 +145,7 @@ Token Lexer::next() {
   }
   // Show the whole (possibly multi-byte) character in the message.
   std::size_t end = pos_;
-  decodeUtf8(text_, end);
+  detail::decodeUtf8(text_, end);
   fail(t, "unexpected character '" + std::string(text_.substr(start, end - start)) + "'");
 }
 
@@ -167,7 +169,7 @@ void Lexer::lexString(Token& t) {
       const char e = peek();
       if (e != '\\' && e != '"' && e != '\'') {
         std::size_t end = pos_;
-        decodeUtf8(text_, end);
+        detail::decodeUtf8(text_, end);
         fail(escape, "unknown escape '\\" + std::string(text_.substr(pos_, end - pos_)) +
                          "' in a string (the escapes are \\\\, \\\" and \\')");
       }
@@ -276,40 +278,6 @@ std::string describe(const Token& t) {
   while (cut > 0 && (static_cast<unsigned char>(t.text[cut]) & 0xC0) == 0x80) --cut;
   const std::string shown = std::string(t.text.substr(0, cut)) + "...";
   return t.kind == TokenKind::String ? shown : "'" + shown + "'";
-}
-
-char32_t decodeUtf8(std::string_view text, std::size_t& pos) noexcept {
-  const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-  const unsigned char b0 = byte(pos);
-  const auto invalid = [&]() {
-    ++pos;
-    return static_cast<char32_t>(0xDC00 + b0);
-  };
-  if (b0 < 0x80) {
-    ++pos;
-    return b0;
-  }
-  std::size_t length = 0;
-  char32_t cp = 0;
-  char32_t minimum = 0;
-  if (b0 >= 0xC2 && b0 <= 0xDF) {
-    length = 2, cp = b0 & 0x1F, minimum = 0x80;
-  } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-    length = 3, cp = b0 & 0x0F, minimum = 0x800;
-  } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-    length = 4, cp = b0 & 0x07, minimum = 0x10000;
-  } else {
-    return invalid();
-  }
-  if (pos + length > text.size()) return invalid();
-  for (std::size_t i = 1; i < length; ++i) {
-    if ((byte(pos + i) & 0xC0) != 0x80) return invalid();
-    cp = (cp << 6) | (byte(pos + i) & 0x3F);
-  }
-  // Overlong forms, UTF-16 surrogates and values past U+10FFFF are not characters.
-  if (cp < minimum || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return invalid();
-  pos += length;
-  return cp;
 }
 
 }  // namespace wbem::wql

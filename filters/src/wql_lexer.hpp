@@ -94,8 +94,4 @@ std::string describe(const Token& t);
 // pattern, or nullopt when the pattern is well formed. Thread-safe.
 std::optional<std::size_t> likePatternError(std::string_view pattern);
 
-// The UTF-8 code point at `pos` (advancing `pos`); a byte that does not start a valid sequence
-// decodes to 0xDC00 + byte, so it only ever matches itself. Thread-safe.
-char32_t decodeUtf8(std::string_view text, std::size_t& pos) noexcept;
-
 }  // namespace wbem::wql
