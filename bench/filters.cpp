@@ -6,12 +6,11 @@
 
 #include <wbem/filter_index.hpp>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <malloc.h>
 #include <memory>
 #include <random>
 #include <string>
@@ -49,7 +48,8 @@ struct World {
     res.putPropertyQualifier("Name", "key", Value(true));
     res.putProperty("V", typed(CimType::SInt32));
     ns.putClass(res);
-    for (int i = 0; i < kTargetClasses; ++i) ns.putClass(ns.getClass("Res")->spawnDerivedClass("Res" + std::to_string(i)));
+    for (int i = 0; i < kTargetClasses; ++i)
+      ns.putClass(ns.getClass("Res")->spawnDerivedClass("Res" + std::to_string(i)));
   }
 
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng); }
@@ -61,17 +61,23 @@ struct World {
     const std::string src = "'s" + std::to_string(pick(kSources)) + "'";
     const std::string res = "'Res" + std::to_string(pick(kTargetClasses)) + "'";
     switch (i % 10) {
-      case 0: return "SELECT * FROM " + app;
+      case 0:
+        return "SELECT * FROM " + app;
       case 1:
-      case 2: return "SELECT * FROM " + app + " WHERE Source = " + src;
+      case 2:
+        return "SELECT * FROM " + app + " WHERE Source = " + src;
       case 3:
-      case 4: return "SELECT * FROM " + app + " WHERE Severity > " + std::to_string(pick(100)) + " AND Source = " + src;
-      case 5: return "SELECT * FROM " + app + " WHERE Severity >= " + std::to_string(pick(100));
-      case 6: return "SELECT * FROM " + app + " WHERE Message LIKE 'm" + std::to_string(pick(100)) + "%'";
-      case 7: return "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA " + res;
+      case 4:
+        return "SELECT * FROM " + app + " WHERE Severity > " + std::to_string(pick(100)) + " AND Source = " + src;
+      case 5:
+        return "SELECT * FROM " + app + " WHERE Severity >= " + std::to_string(pick(100));
+      case 6:
+        return "SELECT * FROM " + app + " WHERE Message LIKE 'm" + std::to_string(pick(100)) + "%'";
+      case 7:
+        return "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA " + res;
       case 8:
-        return "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA " + res + " AND TargetInstance.Name = 'n" +
-               std::to_string(pick(100)) + "'";
+        return "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA " + res +
+               " AND TargetInstance.Name = 'n" + std::to_string(pick(100)) + "'";
       default:
         return "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA " + res + " AND TargetInstance.V < " +
                std::to_string(pick(100));
@@ -104,8 +110,7 @@ struct World {
 // sorted ascending; slots resolved once.
 class HandMatcher {
  public:
-  HandMatcher(const ClassObject& cls)
-      : source_(*cls.slotOf("Source")), severity_(*cls.slotOf("Severity")) {}
+  HandMatcher(const ClassObject& cls) : source_(*cls.slotOf("Source")), severity_(*cls.slotOf("Severity")) {}
   void add(std::uint64_t id, const std::string& source, std::uint32_t k) {
     auto& v = bySource_[source];
     const std::pair<std::uint64_t, std::uint64_t> entry{k, id};
@@ -172,14 +177,16 @@ int main(int argc, char** argv) {
   std::size_t sink = 0;
 
   std::printf("FilterIndex benchmark (%s)\n\n", quick ? "quick" : "full");
-  std::printf("Realistic mix (class only 10%%, equality 20%%, Severity>k AND Source=s 20%%, range 10%%, LIKE 10%%,\n"
-              "ISA 10%%, ISA+equality 10%%, ISA+range 10%%; 1000 event classes, 1000 target classes):\n");
+  std::printf(
+      "Realistic mix (class only 10%%, equality 20%%, Severity>k AND Source=s 20%%, range 10%%, LIKE 10%%,\n"
+      "ISA 10%%, ISA+equality 10%%, ISA+range 10%%; 1000 event classes, 1000 target classes):\n");
   std::printf("%8s %14s %14s %10s %12s %12s %14s\n", "filters", "index ev/s", "1-by-1 ev/s", "ratio", "matches/ev",
               "B/filter", "est. B/filter");
   double costAt100 = 0, costAt100k = 0, ratioAt10k = 0, bytesWorst = 0;
   for (const int n : {1, 100, 10000, 100000}) {
     Filters filters;
-    for (int i = 0; i < n; ++i) filters.push_back(QueryFilter::compile(world.mixQuery(i), world.ns, QueryKind::Notification));
+    for (int i = 0; i < n; ++i)
+      filters.push_back(QueryFilter::compile(world.mixQuery(i), world.ns, QueryKind::Notification));
     const std::size_t before = heapInUse();
     auto index = std::make_unique<FilterIndex>();
     for (int i = 0; i < n; ++i) index->add(static_cast<std::uint64_t>(i), filters[i]);
@@ -198,7 +205,8 @@ int main(int argc, char** argv) {
     });
     // One by one over 100 000 filters is slow: sampled on 64 events.
     const std::size_t sample = n >= 100000 ? 64 : mixEvents.size();
-    const double oneByOne = rate(mixEvents, sample, seconds, [&](const ClassObject& e) { sink += oneByOneMatch(filters, e); });
+    const double oneByOne =
+        rate(mixEvents, sample, seconds, [&](const ClassObject& e) { sink += oneByOneMatch(filters, e); });
     std::printf("%8d %14.0f %14.0f %9.0fx %12.2f %12.0f %14.0f%s\n", n, indexed, oneByOne, indexed / oneByOne,
                 static_cast<double>(matches) / mixEvents.size(), bytes, estimate,
                 sample < mixEvents.size() ? "  (1-by-1 sampled on 64 events)" : "");

@@ -4,12 +4,12 @@
 #include <wbem/aggregator.hpp>
 #include <wbem/names.hpp>
 
-#include "filter_detail.hpp"
-
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
+
+#include "filter_detail.hpp"
 
 namespace wbem {
 
@@ -54,7 +54,8 @@ void encodeValue(std::string& out, const Value& v) {
     part = "z";
   } else if (v.isArray() || v.type() == CimType::Object || v.type() == CimType::DateTime ||
              v.type() == CimType::Reference) {
-    part = "o" + v.toMof();
+    part = v.toMof();
+    part.insert(part.begin(), 'o');
   } else if (v.type() == CimType::String) {
     part = "s";
     for (char32_t c : detail::foldString(v.asString()))
@@ -71,13 +72,20 @@ void encodeValue(std::string& out, const Value& v) {
 
 bool compareCount(std::uint32_t count, WqlOp op, std::uint64_t k) {
   switch (op) {
-    case WqlOp::Equal: return count == k;
-    case WqlOp::NotEqual: return count != k;
-    case WqlOp::Less: return count < k;
-    case WqlOp::LessEqual: return count <= k;
-    case WqlOp::Greater: return count > k;
-    case WqlOp::GreaterEqual: return count >= k;
-    default: return true;
+    case WqlOp::Equal:
+      return count == k;
+    case WqlOp::NotEqual:
+      return count != k;
+    case WqlOp::Less:
+      return count < k;
+    case WqlOp::LessEqual:
+      return count <= k;
+    case WqlOp::Greater:
+      return count > k;
+    case WqlOp::GreaterEqual:
+      return count >= k;
+    default:
+      return true;
   }
 }
 
@@ -105,8 +113,9 @@ Aggregator::Aggregator(std::shared_ptr<const QueryFilter> filter, const Namespac
     if (same != byNames_.end() || reserved) {
       if (!reserved && lowerName(byPaths_[same - byNames_.begin()].path().toString()) == lowerName(path.toString()))
         continue;  // `BY S, S`: one property
-      throw Error(WBEM_E_INVALID_QUERY, "GROUP BY " + path.toString() + ": the aggregate property " + name +
-                                            " is already taken", path.position);
+      throw Error(WBEM_E_INVALID_QUERY,
+                  "GROUP BY " + path.toString() + ": the aggregate property " + name + " is already taken",
+                  path.position);
     }
     byPaths_.emplace_back(path, filter_->fromClass()->sharedDefinition());
     byNames_.push_back(std::move(name));

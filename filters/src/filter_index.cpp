@@ -4,9 +4,9 @@
 #include <wbem/filter_index.hpp>
 #include <wbem/names.hpp>
 
-#include "filter_detail.hpp"
-
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <limits>
@@ -14,6 +14,8 @@
 #include <optional>
 #include <string_view>
 #include <utility>
+
+#include "filter_detail.hpp"
 
 namespace wbem {
 namespace {
@@ -34,11 +36,16 @@ Family familyOf(const Value& v) noexcept {
   const CimType t = v.type();
   if (isInteger(t) || t == CimType::Real64) return Family::Num;
   switch (t) {
-    case CimType::Boolean: return Family::Bool;
-    case CimType::Real32: return Family::Real32;
-    case CimType::Char16: return Family::Char16;
-    case CimType::String: return Family::String;
-    default: return Family::Other;
+    case CimType::Boolean:
+      return Family::Bool;
+    case CimType::Real32:
+      return Family::Real32;
+    case CimType::Char16:
+      return Family::Char16;
+    case CimType::String:
+      return Family::String;
+    default:
+      return Family::Other;
   }
 }
 
@@ -47,11 +54,16 @@ Family familyOfType(const PropertyType& t) noexcept {
   if (t.array) return Family::Other;
   if (isInteger(t.type) || t.type == CimType::Real64) return Family::Num;
   switch (t.type) {
-    case CimType::Boolean: return Family::Bool;
-    case CimType::Real32: return Family::Real32;
-    case CimType::Char16: return Family::Char16;
-    case CimType::String: return Family::String;
-    default: return Family::Other;
+    case CimType::Boolean:
+      return Family::Bool;
+    case CimType::Real32:
+      return Family::Real32;
+    case CimType::Char16:
+      return Family::Char16;
+    case CimType::String:
+      return Family::String;
+    default:
+      return Family::Other;
   }
 }
 
@@ -69,45 +81,42 @@ std::optional<Number> numberOf(const Value& v) {
 // compares as a number there, see detail::compareValue).
 std::optional<Number> operandNumber(const detail::Operand& o, Family f) {
   switch (o.num) {
-    case detail::Operand::Num::Int: return Number(o.i);
-    case detail::Operand::Num::UInt: return Number(o.u);
+    case detail::Operand::Num::Int:
+      return Number(o.i);
+    case detail::Operand::Num::UInt:
+      return Number(o.u);
     case detail::Operand::Num::Real: {
       // A real32 property is compared with the constant rounded to real32.
       const double r = f == Family::Real32 ? static_cast<double>(static_cast<float>(o.r)) : o.r;
       if (std::isnan(r)) return std::nullopt;
       return Number(r);
     }
-    case detail::Operand::Num::None: break;
+    case detail::Operand::Num::None:
+      break;
   }
   if (f == Family::Char16 && o.char16) return Number(*o.char16);
   return std::nullopt;
 }
 
-// FNV-1a over folded code points: the same for a stored key and for a value folded on the fly.
-std::size_t hashFolded(std::u32string_view s) noexcept {
-  std::size_t h = 14695981039346656037ull;
-  for (char32_t c : s) h = (h ^ static_cast<std::size_t>(c)) * 1099511628211ull;
-  return h;
-}
-
 std::size_t hashNumber(Number n) noexcept { return n == 0 ? 0 : std::hash<Number>{}(n); }
 
 // An equality key as stored, and the view used for lookups (no allocation).
+// String keys hold the folded text encoded as UTF-8 (short ones stay inline).
 struct KeyView {
   Family family;
   Number number;
-  std::u32string_view text;
+  std::string_view text;
 };
 struct Key {
   Family family;
   Number number;
-  std::u32string text;
+  std::string text;
   operator KeyView() const noexcept { return KeyView{family, number, text}; }
 };
 struct KeyHash {
   using is_transparent = void;
   std::size_t operator()(const KeyView& k) const noexcept {
-    const std::size_t h = k.family == Family::String ? hashFolded(k.text) : hashNumber(k.number);
+    const std::size_t h = k.family == Family::String ? std::hash<std::string_view>{}(k.text) : hashNumber(k.number);
     return h ^ (static_cast<std::size_t>(k.family) * 0x9E3779B97F4A7C15ull);
   }
   std::size_t operator()(const Key& k) const noexcept { return (*this)(KeyView(k)); }
@@ -122,17 +131,41 @@ struct KeyEqual {
   bool operator()(const Key& a, const Key& b) const noexcept { return (*this)(KeyView(a), KeyView(b)); }
 };
 
+void appendUtf8(std::string& out, char32_t c) {
+  if (c < 0x80) {
+    out.push_back(static_cast<char>(c));
+  } else if (c < 0x800) {
+    out.push_back(static_cast<char>(0xC0 | (c >> 6)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else if (c < 0x10000) {
+    out.push_back(static_cast<char>(0xE0 | (c >> 12)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  } else {
+    out.push_back(static_cast<char>(0xF0 | (c >> 18)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 12) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | ((c >> 6) & 0x3F)));
+    out.push_back(static_cast<char>(0x80 | (c & 0x3F)));
+  }
+}
+
+// Folded text as UTF-8: equal for two strings exactly when detail::compareFolded finds them equal.
+void appendFolded(std::string& out, std::u32string_view folded) {
+  for (char32_t c : folded) appendUtf8(out, c);
+}
+
 // The folded form of a string value for a key lookup: ASCII is folded into a per-thread buffer
 // that keeps its capacity; other text goes through detail::foldString (which allocates).
-std::u32string_view foldForLookup(std::string_view s) {
-  thread_local std::u32string buffer;
-  buffer.clear();
-  for (char c : s) {
-    if (static_cast<unsigned char>(c) >= 0x80) {
-      buffer = detail::foldString(s);
+std::string_view foldForLookup(std::string_view s) {
+  thread_local std::string buffer;
+  buffer.resize(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (static_cast<unsigned char>(s[i]) >= 0x80) {
+      buffer.clear();
+      appendFolded(buffer, detail::foldString(s));
       return buffer;
     }
-    buffer.push_back(static_cast<char32_t>(asciiLower(c)));
+    buffer[i] = asciiLower(s[i]);
   }
   return buffer;
 }
@@ -168,6 +201,19 @@ struct Entry {
   bool verify;
 };
 
+// A range threshold: the exact number, and its nearest double to compare first. Rounding to
+// the nearest double never reverses an order, so differing doubles decide; equal ones defer to
+// the exact (x87) comparison, which is several times slower.
+struct NumKey {
+  double approx;
+  Number exact;
+
+  explicit NumKey(Number n) noexcept : approx(static_cast<double>(n)), exact(n) {}
+  friend bool operator<(const NumKey& a, const NumKey& b) noexcept {
+    return a.approx != b.approx ? a.approx < b.approx : a.exact < b.exact;
+  }
+};
+
 template <class T>
 struct Threshold {
   T value;
@@ -193,61 +239,71 @@ struct RangeArrays {
 
 int opIndex(WqlOp op) noexcept {
   switch (op) {
-    case WqlOp::Greater: return 0;
-    case WqlOp::GreaterEqual: return 1;
-    case WqlOp::Less: return 2;
-    default: return 3;  // LessEqual
+    case WqlOp::Greater:
+      return 0;
+    case WqlOp::GreaterEqual:
+      return 1;
+    case WqlOp::Less:
+      return 2;
+    default:
+      return 3;  // LessEqual
   }
 }
+
+struct Group;
+
+struct Node {
+  std::vector<Entry> entries;
+  std::vector<Group> groups;  // inline: one memory access less per level
+
+  bool empty() const noexcept { return entries.empty() && groups.empty(); }
+  Group* find(int kind, std::uint32_t path) const noexcept;
+  std::size_t bytes() const;
+};
 
 struct Group {
   enum class Kind : std::uint8_t { Eq, Isa, Like, Range };
   Kind kind;
   std::uint32_t path;  // index into the root's paths
   // Eq: children per key, and how many keys each family has (for values of another family).
-  std::unordered_map<Key, std::unique_ptr<Node>, KeyHash, KeyEqual> eq;
+  std::unordered_map<Key, Node, KeyHash, KeyEqual> eq;
   std::uint32_t familyKeys[kFamilies] = {};
   // Isa: children per class name; Like: children per prefix, with the prefix lengths in use.
-  std::unordered_map<std::string, std::unique_ptr<Node>, NameHash, NameEqual> named;
+  std::unordered_map<std::string, Node, NameHash, NameEqual> named;
   std::vector<std::pair<std::size_t, std::uint32_t>> lengths;  // (length, keys of that length)
-  // Range: thresholds per family (Num, Real32, Char16 numerically; String folded).
-  std::unique_ptr<RangeArrays<Number>> numeric[3];
+  // Range: thresholds per family: Num inline (the common one), Real32 and Char16 numerically,
+  // String folded.
+  RangeArrays<NumKey> num;
+  std::unique_ptr<RangeArrays<NumKey>> rare[2];
   std::unique_ptr<RangeArrays<std::u32string>> text;
 
   bool empty() const noexcept {
     if (!eq.empty() || !named.empty()) return false;
     if (text && !text->empty()) return false;
-    return std::all_of(std::begin(numeric), std::end(numeric), [](const auto& r) { return !r || r->empty(); });
+    return num.empty() && std::all_of(std::begin(rare), std::end(rare), [](const auto& r) { return !r; });
   }
 };
 
-struct Node {
-  std::vector<Entry> entries;
-  std::vector<std::unique_ptr<Group>> groups;
-
-  bool empty() const noexcept { return entries.empty() && groups.empty(); }
-  Group* find(Group::Kind kind, std::uint32_t path) const noexcept {
-    for (const auto& g : groups)
-      if (g->kind == kind && g->path == path) return g.get();
-    return nullptr;
-  }
-  std::size_t bytes() const;
-};
+Group* Node::find(int kind, std::uint32_t path) const noexcept {
+  for (const Group& g : groups)
+    if (static_cast<int>(g.kind) == kind && g.path == path) return const_cast<Group*>(&g);
+  return nullptr;
+}
 
 std::size_t mapBytes(std::size_t buckets, std::size_t size, std::size_t node) noexcept {
   return buckets * sizeof(void*) + size * (node + 2 * sizeof(void*));
 }
 
 std::size_t Node::bytes() const {
-  std::size_t n = sizeof(Node) + entries.capacity() * sizeof(Entry) + groups.capacity() * sizeof(void*);
-  for (const auto& g : groups) {
-    n += sizeof(Group) + g->lengths.capacity() * sizeof(g->lengths[0]);
-    n += mapBytes(g->eq.bucket_count(), g->eq.size(), sizeof(Key) + sizeof(void*));
-    for (const auto& [k, child] : g->eq)
-      n += child->bytes() + (k.text.capacity() > 3 ? (k.text.capacity() + 1) * sizeof(char32_t) : 0);
-    n += mapBytes(g->named.bucket_count(), g->named.size(), sizeof(std::string) + sizeof(void*));
-    for (const auto& [k, child] : g->named) n += child->bytes() + (k.capacity() > 15 ? k.capacity() + 1 : 0);
-    for (const auto& r : g->numeric)
+  std::size_t n = sizeof(Node) + entries.capacity() * sizeof(Entry) + groups.capacity() * sizeof(Group);
+  for (const Group& group : groups) {
+    const Group* g = &group;
+    n += g->lengths.capacity() * sizeof(g->lengths[0]) + g->num.bytes() - sizeof(g->num);
+    n += mapBytes(g->eq.bucket_count(), g->eq.size(), sizeof(Key));
+    for (const auto& [k, child] : g->eq) n += child.bytes() + (k.text.capacity() > 15 ? k.text.capacity() + 1 : 0);
+    n += mapBytes(g->named.bucket_count(), g->named.size(), sizeof(std::string));
+    for (const auto& [k, child] : g->named) n += child.bytes() + (k.capacity() > 15 ? k.capacity() + 1 : 0);
+    for (const auto& r : g->rare)
       if (r) n += r->bytes();
     if (g->text) n += g->text->bytes();
   }
@@ -261,8 +317,82 @@ struct Step {
   WqlOp op = WqlOp::Equal;
   Family family = Family::Other;
   Number number = 0;
-  std::u32string folded;  // Eq and Range on strings
+  std::u32string folded;  // Range on strings
+  std::string text;       // Eq on strings: folded, as UTF-8
   std::string name;       // Isa class, Like prefix
+};
+
+// Reads an indexed path. The first name goes through a CompiledPath (its slot resolved per
+// concrete event class); each later name through a slot remembered per embedded class in a
+// direct-mapped table that readers consult without locking. CompiledPath's own per-class memory
+// is a short list, and embedded objects of a namespace can come in hundreds of classes.
+class PathReader {
+ public:
+  PathReader(const WqlPath& path, std::shared_ptr<const ClassDef> cls)
+      : path_(path),
+        head_(path.names.size() == 1 ? path : WqlPath{{path.names.front()}, path.position}, std::move(cls)) {
+    for (std::size_t i = 1; i < path.names.size(); ++i) rest_.push_back(std::make_unique<SlotCache>(path.names[i]));
+  }
+
+  const Value& read(const ClassObject& object, Value& scratch) const {
+    const Value* value = &head_.read(object, scratch);
+    for (const auto& step : rest_) {
+      if (value->isNull() || value->isArray() || value->type() != CimType::Object) return kNull;
+      const ClassObject& embedded = *value->asObject();
+      const auto slot = step->slotIn(embedded);
+      if (!slot) return kNull;
+      value = &embedded.get(*slot);
+    }
+    return *value;
+  }
+
+  const WqlPath& path() const noexcept { return path_; }
+
+  const ClassObject* readObject(const ClassObject& object) const {
+    if (rest_.empty()) return head_.readObject(object);
+    Value scratch;
+    const Value& value = read(object, scratch);
+    if (value.isNull() || value.isArray() || value.type() != CimType::Object) return nullptr;
+    return value.asObject().get();
+  }
+
+ private:
+  struct SlotCache {
+    struct Entry {
+      std::shared_ptr<const ClassDef> def;  // held so that its address is not reused
+      std::optional<PropertySlot> slot;
+    };
+    static constexpr std::size_t kCells = 512;
+
+    explicit SlotCache(std::string n) : name(std::move(n)) {}
+    ~SlotCache() {
+      for (auto& cell : cells) delete cell.load(std::memory_order_relaxed);
+    }
+
+    // A cell is filled once and never replaced, so a reader's entry stays valid; a class whose
+    // cell is taken is looked up by name each time.
+    std::optional<PropertySlot> slotIn(const ClassObject& object) {
+      const ClassDef* def = &object.definition();
+      auto& cell = cells[(reinterpret_cast<std::uintptr_t>(def) >> 4) % kCells];
+      const Entry* entry = cell.load(std::memory_order_acquire);
+      if (entry != nullptr && entry->def.get() == def) return entry->slot;
+      const auto slot = def->slotOf(name);
+      if (entry == nullptr) {
+        auto fresh = std::make_unique<Entry>(Entry{object.sharedDefinition(), slot});
+        const Entry* expected = nullptr;
+        if (cell.compare_exchange_strong(expected, fresh.get(), std::memory_order_acq_rel)) fresh.release();
+      }
+      return slot;
+    }
+
+    std::string name;
+    std::array<std::atomic<const Entry*>, kCells> cells{};
+  };
+
+  static inline const Value kNull{};
+  WqlPath path_;
+  CompiledPath head_;
+  std::vector<std::unique_ptr<SlotCache>> rest_;
 };
 
 }  // namespace
@@ -270,7 +400,7 @@ struct Step {
 struct FilterIndex::Root {
   ObjectPtr fromClass;
   Node node;
-  std::vector<CompiledPath> paths;
+  std::vector<PathReader> paths;
   std::vector<std::string> pathKeys;  // lower-case dotted text, parallel to paths
   std::size_t filters = 0;
 
@@ -284,10 +414,10 @@ struct FilterIndex::Root {
   }
 };
 
-struct FilterIndex::ClassPlan {
-  std::shared_ptr<const ClassDef> def;  // held so that the key's address is not reused
-  std::vector<const Root*> roots;
-};
+// Slot codes of a plan: a path of one name is read by its slot in the concrete class, or is
+// absent there (NULL); longer paths go through their PathReader.
+constexpr std::int32_t kAbsent = -1;
+constexpr std::int32_t kReader = -2;
 
 // A filter's analysed conjuncts: computed without the lock; paths are named, not yet numbered.
 struct FilterIndex::Placement {
@@ -335,6 +465,7 @@ bool keyIn(const detail::Operand& o, Family f, Step& step) {
     case Family::String:
       if (!o.isString && o.text.empty()) return false;
       step.folded = o.folded;
+      appendFolded(step.text, o.folded);
       return true;
     case Family::Num:
     case Family::Real32:
@@ -356,10 +487,26 @@ bool keyIn(const detail::Operand& o, Family f, Step& step) {
 
 namespace {
 
+const Value kNullValue;
+
 struct Visitor {
-  const std::vector<CompiledPath>& paths;
+  const std::vector<PathReader>& paths;
+  const std::int32_t* slots;
   const ClassObject& event;
   std::vector<FilterIndex::FilterId>& out;
+
+  const Value& read(std::uint32_t path, Value& scratch) const {
+    const std::int32_t slot = slots[path];
+    if (slot >= 0) return event.get(static_cast<PropertySlot>(slot));
+    if (slot == kAbsent) return kNullValue;
+    return paths[path].read(event, scratch);
+  }
+  const ClassObject* readObject(std::uint32_t path) const {
+    if (slots[path] == kReader) return paths[path].readObject(event);
+    Value scratch;
+    const Value& v = read(path, scratch);
+    return v.isNull() || v.isArray() || v.type() != CimType::Object ? nullptr : v.asObject().get();
+  }
 
   void emit(const Entry& e, bool verify) const {
     if ((verify || e.verify) && !e.filter->matches(event)) return;
@@ -368,12 +515,21 @@ struct Visitor {
 
   void visit(const Node& node, bool verify) const {
     for (const Entry& e : node.entries) emit(e, verify);
-    for (const auto& g : node.groups) {
+    for (const Group& group : node.groups) {
+      const Group* g = &group;
       switch (g->kind) {
-        case Group::Kind::Eq: visitEq(*g, verify); break;
-        case Group::Kind::Isa: visitIsa(*g, verify); break;
-        case Group::Kind::Like: visitLike(*g, verify); break;
-        case Group::Kind::Range: visitRange(*g, verify); break;
+        case Group::Kind::Eq:
+          visitEq(*g, verify);
+          break;
+        case Group::Kind::Isa:
+          visitIsa(*g, verify);
+          break;
+        case Group::Kind::Like:
+          visitLike(*g, verify);
+          break;
+        case Group::Kind::Range:
+          visitRange(*g, verify);
+          break;
       }
     }
   }
@@ -384,25 +540,30 @@ struct Visitor {
       if (static_cast<Family>(f) == exact || f == static_cast<std::size_t>(Family::Null) || g.familyKeys[f] == 0)
         continue;
       for (const auto& [key, child] : g.eq)
-        if (key.family == static_cast<Family>(f)) visit(*child, true);
+        if (key.family == static_cast<Family>(f)) visit(child, true);
     }
   }
 
   void visitEq(const Group& g, bool verify) const {
     Value scratch;
-    const Value& v = paths[g.path].read(event, scratch);
+    const Value& v = read(g.path, scratch);
     const Family f = familyOf(v);
     KeyView key{f, 0, {}};
     switch (f) {
-      case Family::Null: break;  // only `= NULL` holds for NULL
+      case Family::Null:
+        break;  // only `= NULL` holds for NULL
       case Family::Other:
         // Datetimes and references equal string constants that parse as such; arrays and
         // embedded objects equal nothing.
         if (!v.isArray() && (v.type() == CimType::DateTime || v.type() == CimType::Reference))
           visitOtherFamilies(g, Family::Other);
         return;
-      case Family::Bool: key.number = v.asBool() ? 1 : 0; break;
-      case Family::String: key.text = foldForLookup(v.asString()); break;
+      case Family::Bool:
+        key.number = v.asBool() ? 1 : 0;
+        break;
+      case Family::String:
+        key.text = foldForLookup(v.asString());
+        break;
       default: {
         const auto n = numberOf(v);
         if (!n) return;  // NaN equals nothing
@@ -410,33 +571,33 @@ struct Visitor {
         break;
       }
     }
-    if (const auto it = g.eq.find(key); it != g.eq.end()) visit(*it->second, verify);
+    if (const auto it = g.eq.find(key); it != g.eq.end()) visit(it->second, verify);
     if (f != Family::Null) visitOtherFamilies(g, f);
   }
 
   void visitIsa(const Group& g, bool verify) const {
-    const ClassObject* embedded = paths[g.path].readObject(event);
+    const ClassObject* embedded = readObject(g.path);
     if (embedded == nullptr || g.named.empty()) return;
     const ClassDef& def = embedded->definition();
-    if (const auto it = g.named.find(std::string_view(def.name())); it != g.named.end()) visit(*it->second, verify);
+    if (const auto it = g.named.find(std::string_view(def.name())); it != g.named.end()) visit(it->second, verify);
     for (const std::string& ancestor : def.derivation())
-      if (const auto it = g.named.find(std::string_view(ancestor)); it != g.named.end()) visit(*it->second, verify);
+      if (const auto it = g.named.find(std::string_view(ancestor)); it != g.named.end()) visit(it->second, verify);
   }
 
   void visitLike(const Group& g, bool verify) const {
     Value scratch;
-    const Value& v = paths[g.path].read(event, scratch);
+    const Value& v = read(g.path, scratch);
     if (v.isNull() || v.isArray() || v.type() != CimType::String) return;  // LIKE takes strings only
     const std::string_view s = v.asString();
     const std::size_t longest = g.lengths.empty() ? 0 : g.lengths.back().first;
     if (!isAscii(s.substr(0, longest))) {
       // Non-ASCII characters may fold to ASCII ones (K, the Kelvin sign): let LIKE decide.
-      for (const auto& [prefix, child] : g.named) visit(*child, true);
+      for (const auto& [prefix, child] : g.named) visit(child, true);
       return;
     }
     for (const auto& [length, count] : g.lengths) {
       if (length > s.size()) break;
-      if (const auto it = g.named.find(s.substr(0, length)); it != g.named.end()) visit(*it->second, verify);
+      if (const auto it = g.named.find(s.substr(0, length)); it != g.named.end()) visit(it->second, verify);
     }
   }
 
@@ -465,15 +626,24 @@ struct Visitor {
       for (const auto& t : v) emit(t.entry, true);
   }
 
+  // The thresholds of numeric family Num + k, or nullptr.
+  static const RangeArrays<NumKey>* numeric(const Group& g, std::size_t k) noexcept {
+    return k == 0 ? &g.num : g.rare[k - 1].get();
+  }
+  // Every numeric threshold but those of family Num + `except`, through QueryFilter.
+  void emitAllNumeric(const Group& g, std::size_t except) const {
+    for (std::size_t k = 0; k < 3; ++k)
+      if (const RangeArrays<NumKey>* r = numeric(g, k); k != except && r != nullptr) emitAll(*r);
+  }
+
   void visitRange(const Group& g, bool verify) const {
     Value scratch;
-    const Value& v = paths[g.path].read(event, scratch);
+    const Value& v = read(g.path, scratch);
     const Family f = familyOf(v);
     if (f == Family::Null) return;  // ordering never holds for NULL
     if (f == Family::Bool) {
       // Booleans order against constants through WQL's conversions (`B > 0`); none are filed as such.
-      for (const auto& r : g.numeric)
-        if (r) emitAll(*r);
+      emitAllNumeric(g, 3);
       if (g.text) emitAll(*g.text);
       return;
     }
@@ -494,16 +664,14 @@ struct Visitor {
             verify);
     } else if (const auto n = numberOf(v)) {
       const std::size_t k = static_cast<std::size_t>(f) - static_cast<std::size_t>(Family::Num);
-      if (g.numeric[k])
-        emitRange(*g.numeric[k], [&](Number t, bool orEqual) { return orEqual ? t <= *n : t < *n; }, verify);
-      for (std::size_t other = 0; other < 3; ++other)
-        if (other != k && g.numeric[other]) emitAll(*g.numeric[other]);
+      if (const RangeArrays<NumKey>* r = numeric(g, k))
+        emitRange(
+            *r, [key = NumKey(*n)](const NumKey& t, bool orEqual) { return orEqual ? !(key < t) : t < key; }, verify);
+      emitAllNumeric(g, k);
     }
     // Thresholds of the other kinds compare through WQL's conversions.
     if (f != Family::String && g.text) emitAll(*g.text);
-    if (f == Family::String)
-      for (const auto& r : g.numeric)
-        if (r) emitAll(*r);
+    if (f == Family::String) emitAllNumeric(g, 3);
   }
 };
 
@@ -515,33 +683,34 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
       node.entries.push_back(entry);
       return true;
     }
-    const auto it = std::find_if(node.entries.begin(), node.entries.end(), [&](const Entry& e) { return e.id == entry.id; });
+    const auto it =
+        std::find_if(node.entries.begin(), node.entries.end(), [&](const Entry& e) { return e.id == entry.id; });
     if (it == node.entries.end()) return false;
     *it = node.entries.back();
     node.entries.pop_back();
     return true;
   }
   Step& step = steps[at];
-  Group* group = node.find(step.kind, step.path);
+  Group* group = node.find(static_cast<int>(step.kind), step.path);
   if (group == nullptr) {
     if (!insert) return false;
-    node.groups.push_back(std::make_unique<Group>());
-    group = node.groups.back().get();
+    node.groups.emplace_back();
+    group = &node.groups.back();
     group->kind = step.kind;
     group->path = step.path;
   }
   bool done = false;
   switch (step.kind) {
     case Group::Kind::Eq: {
-      const KeyView view{step.family, step.number, step.folded};
+      const KeyView view{step.family, step.number, step.text};
       auto it = group->eq.find(view);
       if (it == group->eq.end()) {
         if (!insert) break;
-        it = group->eq.emplace(Key{step.family, step.number, step.folded}, std::make_unique<Node>()).first;
+        it = group->eq.emplace(Key{step.family, step.number, step.text}, Node{}).first;
         ++group->familyKeys[static_cast<std::size_t>(step.family)];
       }
-      done = file(*it->second, steps, at + 1, entry, insert);
-      if (it->second->empty()) {
+      done = file(it->second, steps, at + 1, entry, insert);
+      if (it->second.empty()) {
         --group->familyKeys[static_cast<std::size_t>(step.family)];
         group->eq.erase(it);
       }
@@ -552,7 +721,7 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
       auto it = group->named.find(std::string_view(step.name));
       if (it == group->named.end()) {
         if (!insert) break;
-        it = group->named.emplace(step.name, std::make_unique<Node>()).first;
+        it = group->named.emplace(step.name, Node{}).first;
         if (step.kind == Group::Kind::Like) {
           auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
                                       std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
@@ -561,8 +730,8 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
           ++len->second;
         }
       }
-      done = file(*it->second, steps, at + 1, entry, insert);
-      if (it->second->empty()) {
+      done = file(it->second, steps, at + 1, entry, insert);
+      if (it->second.empty()) {
         if (step.kind == Group::Kind::Like) {
           auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
                                       std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
@@ -573,40 +742,41 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
       break;
     }
     case Group::Kind::Range: {
-      auto place = [&](auto& slot, auto value) {
-        using Arrays = std::remove_reference_t<decltype(*slot)>;
-        if (!slot) {
-          if (!insert) return false;
-          slot = std::make_unique<Arrays>();
-        }
-        auto& v = slot->byOp[opIndex(step.op)];
+      auto place = [&](auto& arrays, auto value) {
+        auto& v = arrays.byOp[opIndex(step.op)];
         auto it = std::lower_bound(v.begin(), v.end(), value, [](const auto& t, const auto& x) { return t.value < x; });
-        bool found = insert;
         if (insert) {
           v.insert(it, {std::move(value), entry});
-        } else {
-          for (; it != v.end() && !(value < it->value); ++it)
-            if (it->entry.id == entry.id) {
-              v.erase(it);
-              found = true;
-              break;
-            }
+          return true;
         }
+        for (; it != v.end() && !(value < it->value); ++it)
+          if (it->entry.id == entry.id) {
+            v.erase(it);
+            return true;
+          }
+        return false;
+      };
+      // The less common families live behind a pointer, made on first use and dropped when empty.
+      auto placeRare = [&](auto& slot, auto value) {
+        if (!slot) {
+          if (!insert) return false;
+          slot = std::make_unique<std::remove_reference_t<decltype(*slot)>>();
+        }
+        const bool found = place(*slot, std::move(value));
         if (slot->empty()) slot.reset();
         return found;
       };
       if (step.family == Family::String)
-        done = place(group->text, step.folded);
+        done = placeRare(group->text, step.folded);
+      else if (step.family == Family::Num)
+        done = place(group->num, NumKey(step.number));
       else
-        done = place(group->numeric[static_cast<std::size_t>(step.family) - static_cast<std::size_t>(Family::Num)],
-                     step.number);
+        done = placeRare(group->rare[static_cast<std::size_t>(step.family) - static_cast<std::size_t>(Family::Real32)],
+                         NumKey(step.number));
       break;
     }
   }
-  if (group->empty()) {
-    const auto it = std::find_if(node.groups.begin(), node.groups.end(), [&](const auto& g) { return g.get() == group; });
-    node.groups.erase(it);
-  }
+  if (group->empty()) node.groups.erase(node.groups.begin() + (group - node.groups.data()));
   return done;
 }
 
@@ -693,19 +863,22 @@ void FilterIndex::add(FilterId id, std::shared_ptr<const QueryFilter> filter) {
   Placement placement = analyse<Placement>(*filter);
   const std::string rootKey = lowerName(filter->query().className);
   std::unique_lock lock(mutex_);
-  if (filters_.contains(id)) throw Error(WBEM_E_ALREADY_EXISTS, "FilterIndex::add: filter id " + std::to_string(id) + " in use");
+  if (filters_.contains(id))
+    throw Error(WBEM_E_ALREADY_EXISTS, "FilterIndex::add: filter id " + std::to_string(id) + " in use");
   auto& root = roots_[rootKey];
   if (!root) {
     root = std::make_unique<Root>();
     root->fromClass = filter->fromClass();
     plans_.clear();
   }
+  const std::size_t pathsBefore = root->paths.size();
   std::vector<Step> steps;
   steps.reserve(placement.steps.size());
   for (auto& pending : placement.steps) {
     pending.step.path = root->pathIndex(*pending.path);
     steps.push_back(std::move(pending.step));
   }
+  if (root->paths.size() != pathsBefore) plans_.clear();  // plans hold slots per path
   file(root->node, steps, 0, Entry{id, filter.get(), placement.verify}, true);
   ++root->filters;
   filters_.emplace(id, std::move(filter));
@@ -736,8 +909,9 @@ bool FilterIndex::remove(FilterId id) {
   return true;
 }
 
-void FilterIndex::visitRoot(const Root& root, const ClassObject& event, std::vector<FilterId>& out) const {
-  Visitor{root.paths, event, out}.visit(root.node, false);
+void FilterIndex::visitRoot(const Root& root, const std::int32_t* slots, const ClassObject& event,
+                            std::vector<FilterId>& out) const {
+  Visitor{root.paths, slots, event, out}.visit(root.node, false);
 }
 
 void FilterIndex::match(const ClassObject& event, std::vector<FilterId>& out) const {
@@ -745,20 +919,33 @@ void FilterIndex::match(const ClassObject& event, std::vector<FilterId>& out) co
   {
     std::shared_lock lock(mutex_);
     if (const auto it = plans_.find(&def); it != plans_.end()) {
-      for (const Root* root : it->second->roots) visitRoot(*root, event, out);
+      for (const auto& target : it->second.targets) visitRoot(*target.root, target.slots.data(), event, out);
       return;
     }
   }
-  // First event of this concrete class: find the roots of its class and ancestors once.
-  auto plan = std::make_unique<ClassPlan>();
-  plan->def = event.sharedDefinition();
+  // First event of this concrete class: find the roots of its class and ancestors, and resolve
+  // their one-name paths in this class, once.
+  ClassPlan plan{event.sharedDefinition(), {}};
   std::unique_lock lock(mutex_);
   auto lookup = [&](const std::string& name) {
-    if (const auto it = roots_.find(lowerName(name)); it != roots_.end()) plan->roots.push_back(it->second.get());
+    const auto it = roots_.find(lowerName(name));
+    if (it == roots_.end()) return;
+    const Root& root = *it->second;
+    ClassPlan::Target target{&root, {}};
+    for (const PathReader& path : root.paths) {
+      const WqlPath& p = path.path();
+      if (p.names.size() != 1 || p.names.front().starts_with("__")) {
+        target.slots.push_back(kReader);
+      } else {
+        const auto slot = def.slotOf(p.names.front());
+        target.slots.push_back(slot ? static_cast<std::int32_t>(*slot) : kAbsent);
+      }
+    }
+    plan.targets.push_back(std::move(target));
   };
   lookup(def.name());
   for (const std::string& ancestor : def.derivation()) lookup(ancestor);
-  for (const Root* root : plan->roots) visitRoot(*root, event, out);
+  for (const auto& target : plan.targets) visitRoot(*target.root, target.slots.data(), event, out);
   // A producer that makes a new class definition per event would grow the cache without end.
   constexpr std::size_t kMaxPlans = 1024;
   if (plans_.size() < kMaxPlans) plans_.emplace(&def, std::move(plan));
@@ -775,10 +962,13 @@ std::size_t FilterIndex::memoryUsage() const {
   n += mapBytes(roots_.bucket_count(), roots_.size(), sizeof(std::string) + sizeof(void*));
   for (const auto& [name, root] : roots_) {
     n += sizeof(Root) + root->node.bytes() - sizeof(Node);
-    n += root->paths.capacity() * sizeof(CompiledPath) + root->pathKeys.capacity() * sizeof(std::string);
+    n += root->paths.capacity() * sizeof(PathReader) + root->pathKeys.capacity() * sizeof(std::string);
   }
-  n += mapBytes(plans_.bucket_count(), plans_.size(), sizeof(void*) * 2);
-  for (const auto& [def, plan] : plans_) n += sizeof(ClassPlan) + plan->roots.capacity() * sizeof(void*);
+  n += mapBytes(plans_.bucket_count(), plans_.size(), sizeof(void*) + sizeof(ClassPlan));
+  for (const auto& [def, plan] : plans_) {
+    n += plan.targets.capacity() * sizeof(ClassPlan::Target);
+    for (const auto& target : plan.targets) n += target.slots.capacity() * sizeof(std::int32_t);
+  }
   return n;
 }
 

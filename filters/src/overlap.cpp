@@ -4,9 +4,9 @@
 #include <wbem/names.hpp>
 #include <wbem/overlap.hpp>
 
-#include "filter_detail.hpp"
-
 #include <compare>
+
+#include "filter_detail.hpp"
 
 namespace wbem {
 namespace {

@@ -4,7 +4,6 @@
 #include <wbem/aggregator.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <chrono>
 #include <memory>
 #include <string>
@@ -132,8 +131,8 @@ TEST_CASE("HAVING takes every relational operator", "[aggregator]") {
     const char* having;
     bool delivered;  // for 3 events
   };
-  for (const Row& row : {Row{"= 3", true}, Row{"<> 3", false}, Row{"!= 2", true}, Row{"< 3", false},
-                         Row{"<= 3", true}, Row{"> 2", true}, Row{">= 4", false}}) {
+  for (const Row& row : {Row{"= 3", true}, Row{"<> 3", false}, Row{"!= 2", true}, Row{"< 3", false}, Row{"<= 3", true},
+                         Row{"> 2", true}, Row{">= 4", false}}) {
     Fixture fx;
     auto agg = fx.aggregator(std::string("SELECT * FROM E GROUP WITHIN 1 HAVING NumberOfEvents ") + row.having);
     for (int i = 0; i < 3; ++i) agg->add(fx.e("a"));
@@ -163,10 +162,12 @@ TEST_CASE("2.5: per-sender and per-importance windows, filtered first", "[aggreg
     CHECK(out[0].get("Sender").asString() == "peer");
   }
   SECTION("SELECT * FROM EventClass WHERE Sender = 'MyBoss' GROUP WITHIN 300 BY Importance") {
-    const auto filter = QueryFilter::compile(
-        "SELECT * FROM EmailEvent WHERE Sender = 'MyBoss' GROUP WITHIN 300 BY Importance", fx.ns, QueryKind::Notification);
+    const auto filter =
+        QueryFilter::compile("SELECT * FROM EmailEvent WHERE Sender = 'MyBoss' GROUP WITHIN 300 BY Importance", fx.ns,
+                             QueryKind::Notification);
     Aggregator agg(filter, fx.ns, fx.clock);
-    for (const ClassObject& ev : {fx.mail("MyBoss", 1), fx.mail("other", 1), fx.mail("myboss", 3), fx.mail("MyBoss", 1)})
+    for (const ClassObject& ev :
+         {fx.mail("MyBoss", 1), fx.mail("other", 1), fx.mail("myboss", 3), fx.mail("MyBoss", 1)})
       if (filter->matches(ev)) agg.add(ev);
     const auto out = agg.flush(fx.now + 300s);
     REQUIRE(out.size() == 2);

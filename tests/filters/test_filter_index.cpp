@@ -5,11 +5,10 @@
 
 #include <wbem/filter_index.hpp>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
 #include <array>
 #include <atomic>
+#include <catch2/catch.hpp>
 #include <memory>
 #include <random>
 #include <string>
@@ -113,7 +112,8 @@ struct TypesFixture {
     other.put("C", Value(u'\u00C9'));
     other.put("D", Value(DateTime::parse("20240101130000.000000+120")));
     other.put("O", Value(share(plain_("Plain", "Kelvin", 0, 0.1f))));
-    other.put("Extra", Value("\xE2\x84\xAA" "elvin"));  // starts with U+212A KELVIN SIGN
+    other.put("Extra", Value("\xE2\x84\xAA"
+                             "elvin"));  // starts with U+212A KELVIN SIGN
     events.push_back(share(other));
   }
 
@@ -206,8 +206,9 @@ TEST_CASE("FilterIndex dispatches through the event and TargetInstance hierarchi
   ix.add(1, compile(fx.ns, "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance ISA 'CIM_Service'"));
   ix.add(2, compile(fx.ns, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Linux_Service'"));
   ix.add(3, compile(fx.ns, "SELECT * FROM __InstanceDeletionEvent WHERE TargetInstance ISA 'CIM_Service'"));
-  ix.add(4, compile(fx.ns, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'CIM_Service' AND "
-                           "TargetInstance.Name = 'sshd'"));
+  ix.add(4, compile(fx.ns,
+                    "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'CIM_Service' AND "
+                    "TargetInstance.Name = 'sshd'"));
   ix.add(5, compile(fx.ns, "SELECT * FROM __Event"));
   ix.add(6, compile(fx.ns, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance.State > 2"));
 
@@ -307,43 +308,62 @@ struct RandomWorld {
   std::string word() { return words[pick(words.size())]; }
   std::string number() {
     switch (pick(4)) {
-      case 0: return std::to_string(pick(10));
-      case 1: return std::to_string(pick(10)) + ".5";
-      case 2: return "'" + std::to_string(pick(10)) + "'";
-      default: return "-" + std::to_string(pick(3));
+      case 0:
+        return std::to_string(pick(10));
+      case 1:
+        return std::to_string(pick(10)) + ".5";
+      case 2:
+        return "'" + std::to_string(pick(10)) + "'";
+      default:
+        return "-" + std::to_string(pick(3));
     }
   }
   const char* rangeOp() { return std::array{"<", "<=", ">", ">="}[pick(4)]; }
 
   std::string extrinsicCondition() {
     switch (pick(9)) {
-      case 0: return "Source = '" + word() + "'";
-      case 1: return "Severity " + std::string(rangeOp()) + " " + number();
-      case 2: return "Severity = " + number();
-      case 3: return "Source LIKE '" + word().substr(0, 2) + std::array{"%", "_%", "%a", ""}[pick(4)] + "'";
-      case 4: return "Level " + std::string(rangeOp()) + " " + number();
-      case 5: return "Flag = " + std::string(pick(2) ? "TRUE" : "0");
-      case 6: return "Obj ISA '" + targetClasses[pick(targetClasses.size())] + "'";
-      case 7: return "Obj.Name = '" + word() + "'";
-      default: return "Source " + std::string(rangeOp()) + " '" + word() + "'";
+      case 0:
+        return "Source = '" + word() + "'";
+      case 1:
+        return "Severity " + std::string(rangeOp()) + " " + number();
+      case 2:
+        return "Severity = " + number();
+      case 3:
+        return "Source LIKE '" + word().substr(0, 2) + std::array{"%", "_%", "%a", ""}[pick(4)] + "'";
+      case 4:
+        return "Level " + std::string(rangeOp()) + " " + number();
+      case 5:
+        return "Flag = " + std::string(pick(2) ? "TRUE" : "0");
+      case 6:
+        return "Obj ISA '" + targetClasses[pick(targetClasses.size())] + "'";
+      case 7:
+        return "Obj.Name = '" + word() + "'";
+      default:
+        return "Source " + std::string(rangeOp()) + " '" + word() + "'";
     }
   }
   std::string intrinsicCondition() {
     switch (pick(6)) {
       case 0:
-      case 1: return "TargetInstance ISA '" + targetClasses[pick(targetClasses.size())] + "'";
-      case 2: return "TargetInstance.Name = '" + word() + "'";
-      case 3: return "TargetInstance.V " + std::string(rangeOp()) + " " + number();
-      case 4: return "TargetInstance.Name LIKE '" + word().substr(0, 1) + "%'";
-      default: return "TargetInstance.V = " + number();
+      case 1:
+        return "TargetInstance ISA '" + targetClasses[pick(targetClasses.size())] + "'";
+      case 2:
+        return "TargetInstance.Name = '" + word() + "'";
+      case 3:
+        return "TargetInstance.V " + std::string(rangeOp()) + " " + number();
+      case 4:
+        return "TargetInstance.Name LIKE '" + word().substr(0, 1) + "%'";
+      default:
+        return "TargetInstance.V = " + number();
     }
   }
 
   std::string filterText() {
     const bool intrinsic = pick(3) == 0;
     std::string q = "SELECT * FROM ";
-    q += intrinsic ? std::array{"__InstanceOperationEvent", "__InstanceCreationEvent", "__InstanceDeletionEvent"}[pick(3)]
-                   : eventClasses[1 + pick(eventClasses.size() - 1)];
+    q += intrinsic
+             ? std::array{"__InstanceOperationEvent", "__InstanceCreationEvent", "__InstanceDeletionEvent"}[pick(3)]
+             : eventClasses[1 + pick(eventClasses.size() - 1)];
     const std::size_t n = pick(4);  // 0: class only
     for (std::size_t i = 0; i < n; ++i) {
       q += i == 0 ? " WHERE " : (pick(6) == 0 ? " OR " : " AND ");
@@ -362,9 +382,9 @@ struct RandomWorld {
 
   ClassObject event() {
     if (pick(3) == 0) {
-      ClassObject e =
-          ns.getClass(std::array{"__InstanceCreationEvent", "__InstanceDeletionEvent", "__InstanceModificationEvent"}[pick(3)])
-              ->spawnInstance();
+      ClassObject e = ns.getClass(std::array{"__InstanceCreationEvent", "__InstanceDeletionEvent",
+                                             "__InstanceModificationEvent"}[pick(3)])
+                          ->spawnInstance();
       if (pick(10) != 0) e.put("TargetInstance", Value(target()));
       return e;
     }

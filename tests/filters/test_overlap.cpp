@@ -5,7 +5,6 @@
 #include <wbem/overlap.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <string>
 
 using namespace wbem;
@@ -56,8 +55,10 @@ TEST_CASE("Overlap by event class: same, subclass, superclass, unrelated", "[ove
   CHECK_FALSE(fx.overlap("SELECT * FROM E", "SELECT * FROM Other"));
   CHECK_FALSE(fx.overlap("SELECT * FROM E2", "SELECT * FROM Other"));
   // A provider of creations serves a filter on all instance operations, not one on deletions.
-  CHECK(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance ISA 'Linux_Process'"));
-  CHECK_FALSE(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceDeletionEvent WHERE TargetInstance ISA 'Linux_Process'"));
+  CHECK(
+      fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance ISA 'Linux_Process'"));
+  CHECK_FALSE(
+      fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceDeletionEvent WHERE TargetInstance ISA 'Linux_Process'"));
   CHECK_FALSE(fx.overlap("SELECT * FROM __InstanceCreationEvent", "SELECT * FROM E"));
 }
 
@@ -66,16 +67,18 @@ TEST_CASE("Overlap by TargetInstance ISA targets", "[overlap]") {
   CHECK(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'CIM_Process'"));
   CHECK(fx.overlap("SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'CIM_Process'",
                    "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'linux_process'"));
-  CHECK_FALSE(
-      fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Win32_LogicalDisk'"));
+  CHECK_FALSE(fx.overlap(kCreationsOfLinux,
+                         "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA 'Win32_LogicalDisk'"));
   // No ISA on one side: any target.
   CHECK(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceCreationEvent"));
   CHECK(fx.overlap("SELECT * FROM __InstanceCreationEvent", kCreationsOfLinux));
   // Only top-level conjuncts count: an OR may reach the other class.
-  CHECK(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA "
-                                      "'Win32_LogicalDisk' OR TargetInstance ISA 'CIM_Process'"));
-  CHECK_FALSE(fx.overlap(kCreationsOfLinux, "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance.DeviceID = "
-                                            "'C:' AND TargetInstance ISA 'Win32_LogicalDisk'"));
+  CHECK(fx.overlap(kCreationsOfLinux,
+                   "SELECT * FROM __InstanceCreationEvent WHERE TargetInstance ISA "
+                   "'Win32_LogicalDisk' OR TargetInstance ISA 'CIM_Process'"));
+  CHECK_FALSE(fx.overlap(kCreationsOfLinux,
+                         "SELECT * FROM __InstanceOperationEvent WHERE TargetInstance.DeviceID = "
+                         "'C:' AND TargetInstance ISA 'Win32_LogicalDisk'"));
   // A class created after both queries is looked up in the namespace.
   ClassObject late = fx.ns.getClass("Linux_Process")->spawnDerivedClass("Linux_Thread");
   fx.ns.putClass(late);

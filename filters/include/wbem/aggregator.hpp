@@ -41,8 +41,9 @@ class Aggregator {
   /// An aggregator for `filter`, which must have GROUP WITHIN (WBEM_E_INVALID_PARAMETER otherwise)
   /// and belong to `ns` (for the __AggregateEvent class). WBEM_E_INVALID_QUERY when two BY paths
   /// map to the same property name. Thread-safe.
-  Aggregator(std::shared_ptr<const QueryFilter> filter, const Namespace& ns,
-             Clock clock = [] { return std::chrono::steady_clock::now(); });
+  Aggregator(
+      std::shared_ptr<const QueryFilter> filter, const Namespace& ns,
+      Clock clock = [] { return std::chrono::steady_clock::now(); });
   Aggregator(const Aggregator&) = delete;
   Aggregator& operator=(const Aggregator&) = delete;
   /// Drops the open groups undelivered. Not thread-safe: no other call may be running.

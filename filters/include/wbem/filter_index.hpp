@@ -23,11 +23,13 @@ namespace wbem {
 /// case-insensitively, numbers by value across integer and real types, NULL only with NULL), then
 /// each `path ISA "C"` (a hash on the class name), then each `path LIKE "prefix%..."` (a hash on
 /// the ASCII prefix), and last one `path <, <=, >, >= literal` (sorted thresholds). An event visits
-/// the buckets of its class and of each ancestor, reads each indexed property once per bucket it
-/// reaches (by CompiledPath, slot resolved per concrete class), and collects the filters whose
-/// indexed conjuncts all hold; QueryFilter::matches runs only for filters with further conditions
-/// (or when a value's type calls for WQL's conversions), so the result always equals evaluating
-/// every filter one by one.
+/// the buckets of its class and of each ancestor (the list, with the slots of the indexed
+/// properties in the event's class, is cached per concrete class), reads each indexed property
+/// once per bucket it reaches (embedded paths by CompiledPath plus a slot per embedded class,
+/// never by name after the first sight), and collects the filters whose indexed conjuncts all
+/// hold; QueryFilter::matches runs only for filters with further conditions (or when a value's
+/// type calls for WQL's conversions), so the result always equals evaluating every filter one by
+/// one.
 ///
 /// Safety: every member function is thread-safe. match() holds a shared lock while it matches one
 /// event; add() and remove() analyse the filter without the lock and then hold the exclusive lock
@@ -67,17 +69,26 @@ class FilterIndex {
  private:
   struct Root;
   struct Placement;
-  struct ClassPlan;
+  // The roots an event of one concrete class visits (its class and ancestors) with the slots of
+  // their one-name paths in that class (or a code: absent, or read through the path's reader).
+  struct ClassPlan {
+    struct Target {
+      const Root* root;
+      std::vector<std::int32_t> slots;  // per path of the root
+    };
+    std::shared_ptr<const ClassDef> def;  // held so that the key's address is not reused
+    std::vector<Target> targets;
+  };
 
-  void visitRoot(const Root& root, const ClassObject& event, std::vector<FilterId>& out) const;
+  void visitRoot(const Root& root, const std::int32_t* slots, const ClassObject& event,
+                 std::vector<FilterId>& out) const;
 
   mutable std::shared_mutex mutex_;
   std::unordered_map<FilterId, std::shared_ptr<const QueryFilter>> filters_;
   // One root per FROM class, by lower-case class name.
   std::unordered_map<std::string, std::unique_ptr<Root>> roots_;
-  // The roots an event of one concrete class visits (its class and ancestors), cached per
-  // ClassDef; cleared whenever a root is created or dropped.
-  mutable std::unordered_map<const ClassDef*, std::unique_ptr<ClassPlan>> plans_;
+  // Plans per concrete class; cleared whenever a root is created or dropped or gains a path.
+  mutable std::unordered_map<const ClassDef*, ClassPlan> plans_;
 };
 
 }  // namespace wbem
