@@ -425,6 +425,8 @@ bool QueryFilter::matches(const ClassObject& object) const {
   const ClassDef* def = &object.definition();
   for (const CacheNode* n = cache_.load(std::memory_order_acquire); n != nullptr; n = n->next)
     if (n->def.get() == def) return n->compiled->matches(object);
+  // Only classes that can match are worth a compiled form: others would fill the cache.
+  if (!def->inheritsFrom(fromClass_->className())) return false;
   std::unique_lock lock(mutex_);
   const CacheNode* head = cache_.load(std::memory_order_relaxed);
   for (const CacheNode* n = head; n != nullptr; n = n->next)
