@@ -25,7 +25,8 @@ TEST_CASE("mof: class with properties, defaults, qualifiers and flavors", "[mof]
   REQUIRE(r.ok());
   CHECK(r.classes == 2);
   const ObjectPtr base = ns["root\\default"].getClass("base");
-  const Qualifier* d = base->getQualifierSet().find("Description");
+  const QualifierSet baseQualifiers = base->getQualifierSet();  // a copy: keep it while using d
+  const Qualifier* d = baseQualifiers.find("Description");
   REQUIRE(d);
   CHECK(d->flavor == (kMofDefaultFlavor | WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE | WBEM_FLAVOR_AMENDED));
   CHECK(base->getPropertyQualifierSet("Id").find("key")->flavor == (kMofDefaultFlavor | WBEM_FLAVOR_NOT_OVERRIDABLE));

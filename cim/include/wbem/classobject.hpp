@@ -212,13 +212,15 @@ class ClassObject {
   // --- qualifiers -----------------------------------------------------------------------------
   /// The object's qualifiers: for a class its own and inherited ones; for an instance the class's
   /// ToInstance qualifiers plus the instance's own (IWbemClassObject::GetQualifierSet).
-  QualifierSet getQualifierSet() const;
+  /// Returns a copy: hold it in a variable before keeping pointers from find().
+  [[nodiscard]] QualifierSet getQualifierSet() const;
   /// Puts a qualifier on the object.
   void putQualifier(std::string_view name, const Value& value, std::int32_t flavor = WBEM_FLAVOR_DONT_PROPAGATE);
   /// Removes a local qualifier of the object (WBEM_E_NOT_FOUND / WBEM_E_PROPAGATED_QUALIFIER).
   void removeQualifier(std::string_view name);
   /// Qualifiers of property `name` (IWbemClassObject::GetPropertyQualifierSet); WBEM_E_NOT_FOUND.
-  QualifierSet getPropertyQualifierSet(std::string_view name) const;
+  /// Returns a copy, as getQualifierSet() does.
+  [[nodiscard]] QualifierSet getPropertyQualifierSet(std::string_view name) const;
   void putPropertyQualifier(std::string_view property, std::string_view name, const Value& value,
                             std::int32_t flavor = WBEM_FLAVOR_DONT_PROPAGATE);
   void removePropertyQualifier(std::string_view property, std::string_view name);
