@@ -30,12 +30,11 @@ static_assert(std::numeric_limits<Number>::digits >= 64, "long double must hold 
 enum class Family : std::uint8_t { Null, Bool, Num, Real32, Char16, String, Other };
 constexpr std::size_t kFamilies = 7;
 
-Family familyOf(const Value& v) noexcept {
-  if (v.isNull()) return Family::Null;
-  if (v.isArray()) return Family::Other;
-  const CimType t = v.type();
-  if (isInteger(t) || t == CimType::Real64) return Family::Num;
-  switch (t) {
+// The family of values of a CIM type; Other when the index does not key that type.
+Family familyOf(CimType type, bool array) noexcept {
+  if (array) return Family::Other;
+  if (isInteger(type) || type == CimType::Real64) return Family::Num;
+  switch (type) {
     case CimType::Boolean:
       return Family::Bool;
     case CimType::Real32:
@@ -49,23 +48,9 @@ Family familyOf(const Value& v) noexcept {
   }
 }
 
-// The family of a declared property type; Other when the index does not key that type.
-Family familyOfType(const PropertyType& t) noexcept {
-  if (t.array) return Family::Other;
-  if (isInteger(t.type) || t.type == CimType::Real64) return Family::Num;
-  switch (t.type) {
-    case CimType::Boolean:
-      return Family::Bool;
-    case CimType::Real32:
-      return Family::Real32;
-    case CimType::Char16:
-      return Family::Char16;
-    case CimType::String:
-      return Family::String;
-    default:
-      return Family::Other;
-  }
-}
+Family familyOfType(const PropertyType& t) noexcept { return familyOf(t.type, t.array); }
+
+Family familyOf(const Value& v) noexcept { return v.isNull() ? Family::Null : familyOf(v.type(), v.isArray()); }
 
 // A numeric value as a Number; nullopt for NaN (which no comparison holds for).
 std::optional<Number> numberOf(const Value& v) {
