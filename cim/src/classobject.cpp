@@ -203,6 +203,7 @@ ClassObject ClassObject::spawnDerivedClass(std::string_view className) const {
   requireIdentifier(className, "class");
   auto def = std::make_shared<ClassDef>();
   def->name_ = std::string(className);
+  def->superclass_ = def_;
   def->derivation_.reserve(def_->derivation_.size() + 1);
   def->derivation_.push_back(def_->name_);
   def->derivation_.insert(def->derivation_.end(), def_->derivation_.begin(), def_->derivation_.end());

@@ -3,9 +3,8 @@
 //
 // The text is meant to be compiled back by the MOF compiler into an equal object:
 // - A class shows its local qualifiers, its local properties and methods, and the inherited ones
-//   that carry local qualifiers (as WMI does); inherited declarations come from the superclass.
-//   ClassDef does not record whether an inherited default was changed locally, so an inherited
-//   property whose only change is its default is not shown.
+//   that carry local qualifiers or a default other than the superclass's (as WMI does); inherited
+//   declarations come from the superclass.
 // - Method parameters show the In, Out and ID qualifiers as their signatures store them, merged
 //   into one declaration for an [in, out] parameter, in ID order.
 // - An instance shows every property whose value is not NULL, class defaults included, and
@@ -374,10 +373,19 @@ void appendMethod(std::string& out, const MethodDef& method, std::int32_t flags,
   out += ");\n";
 }
 
+// True when a derived class gives inherited `property` another default than its superclass does.
+bool overridesDefault(const ClassDef& def, const PropertyDef& property) {
+  const ClassDef* super = def.superclass().get();
+  const auto slot = super ? super->slotOf(property.name) : std::nullopt;
+  return slot && !(super->properties()[*slot].defaultValue == property.defaultValue);
+}
+
 void appendClassBody(std::string& out, const ClassObject& cls, std::int32_t flags, int level) {
   const ClassDef& def = cls.definition();
   for (const PropertyDef& property : def.properties()) {
-    if (!iequals(property.originClass, def.name()) && !hasLocal(property.qualifiers)) continue;
+    if (!iequals(property.originClass, def.name()) && !hasLocal(property.qualifiers) &&
+        !overridesDefault(def, property))
+      continue;
     appendIndent(out, level);
     appendQualifierList(out, property.qualifiers, flags);
     appendDeclaration(out, property, flags, level);

@@ -624,3 +624,13 @@ TEST_CASE("an event as a consumer sees it", "[objecttext]") {
         "};\n");
   CHECK(event.get("TargetInstance").toText() == "instance of Rep\n{\n    K = \"a\";\n    V = 2;\n};\n");
 }
+
+TEST_CASE("class text shows an inherited property whose default the class changes") {
+  ClassObject base = ClassObject::createClass("Base");
+  base.putProperty("Level", scalarType(CimType::UInt8), Value(std::uint8_t{1}));
+  base.putProperty("Name", scalarType(CimType::String));
+  ClassObject derived = base.spawnDerivedClass("Derived");
+  derived.put("Level", Value(std::uint8_t{7}));
+  CHECK(derived.getObjectText() == "class Derived : Base\n{\n    uint8 Level = 7;\n};\n");
+  CHECK(base.spawnDerivedClass("Same").getObjectText() == "class Same : Base\n{\n};\n");
+}

@@ -89,6 +89,8 @@ class ClassDef {
   const std::string& name() const noexcept { return name_; }
   /// Immediate superclass name, empty for a root class.
   const std::string& superclassName() const noexcept { return derivation_.empty() ? empty_ : derivation_.front(); }
+  /// The superclass's schema as it was when this class was derived from it; null for a root class.
+  const std::shared_ptr<const ClassDef>& superclass() const noexcept { return superclass_; }
   /// Ancestors nearest first (WMI __DERIVATION).
   const std::vector<std::string>& derivation() const noexcept { return derivation_; }
   const QualifierSet& qualifiers() const noexcept { return qualifiers_; }
@@ -111,6 +113,7 @@ class ClassDef {
   static constexpr std::size_t kScanLimit = 16;  // up to this many properties, slotOf() scans
   static const std::string empty_;
   std::string name_;
+  std::shared_ptr<const ClassDef> superclass_;
   std::vector<std::string> derivation_;
   QualifierSet qualifiers_;
   std::vector<PropertyDef> properties_;
