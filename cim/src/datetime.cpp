@@ -134,29 +134,21 @@ DateTime DateTime::parse(std::string_view dmtf) {
   const auto micro = static_cast<int>(readDigits(dmtf, kColMicro, 6, "microseconds"));
   const auto offset = static_cast<int>(readDigits(dmtf, kColOffset, 3, isInterval ? "interval suffix" : "UTC offset"));
 
-  DateTime result;
+  // The checks that know the text's columns run first; the factories then build the value (their
+  // own checks cannot fail after these).
   if (isInterval) {
     if (offset != 0)
       fail("an interval ends in ':000', not ':" + std::string(dmtf.substr(kColOffset - 1)) + "'" +
            where(dmtf, kColOffset));
     checkInterval(first, hour, minute, second, micro, dmtf);
-    result.days_ = first;
-  } else {
-    if (kind == '-' && offset == 0) fail("UTC offset -000 must be written +000" + where(dmtf, kColSign));
-    const int signedOffset = kind == '-' ? -offset : offset;
-    checkTimestamp(static_cast<int>(first), static_cast<int>(month), static_cast<int>(day), hour, minute, second, micro,
-                   signedOffset, dmtf);
-    result.interval_ = false;
-    result.year_ = static_cast<std::int16_t>(first);
-    result.month_ = static_cast<std::int8_t>(month);
-    result.day_ = static_cast<std::int8_t>(day);
-    result.utcOffset_ = static_cast<std::int16_t>(signedOffset);
+    return interval(first, hour, minute, second, micro);
   }
-  result.hour_ = static_cast<std::int8_t>(hour);
-  result.minute_ = static_cast<std::int8_t>(minute);
-  result.second_ = static_cast<std::int8_t>(second);
-  result.microsecond_ = micro;
-  return result;
+  if (kind == '-' && offset == 0) fail("UTC offset -000 must be written +000" + where(dmtf, kColSign));
+  const int signedOffset = kind == '-' ? -offset : offset;
+  checkTimestamp(static_cast<int>(first), static_cast<int>(month), static_cast<int>(day), hour, minute, second, micro,
+                 signedOffset, dmtf);
+  return timestamp(static_cast<int>(first), static_cast<int>(month), static_cast<int>(day), hour, minute, second, micro,
+                   signedOffset);
 }
 
 DateTime DateTime::timestamp(int year, int month, int day, int hour, int minute, int second, int microsecond,
