@@ -32,8 +32,6 @@ constexpr int kSources = 1000;
 constexpr int kRaisedTargets = 500;
 constexpr int kHotFilters = 100;     // filters that can match; the rest of each set is cold  // events carry Res0..Res499 only; Res500.. are for cold filters
 
-PropertyType typed(CimType t) { return PropertyType{t, false, std::nullopt, {}}; }
-
 // prefix + n, built by appending: GCC 12 misreports `"s" + std::to_string(n)` (-Wrestrict, PR 105651).
 std::string named(const char* prefix, int n) { return std::string(prefix).append(std::to_string(n)); }
 
@@ -45,15 +43,15 @@ struct World {
   World() {
     for (int i = 0; i < kEventClasses; ++i) {
       ClassObject c = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("App" + std::to_string(i));
-      c.putProperty("Source", typed(CimType::String));
-      c.putProperty("Severity", typed(CimType::UInt32));
-      c.putProperty("Message", typed(CimType::String));
+      c.putProperty("Source", scalarType(CimType::String));
+      c.putProperty("Severity", scalarType(CimType::UInt32));
+      c.putProperty("Message", scalarType(CimType::String));
       ns.putClass(c);
     }
     ClassObject res = ClassObject::createClass("Res");
-    res.putProperty("Name", typed(CimType::String));
+    res.putProperty("Name", scalarType(CimType::String));
     res.putPropertyQualifier("Name", "key", Value(true));
-    res.putProperty("V", typed(CimType::SInt32));
+    res.putProperty("V", scalarType(CimType::SInt32));
     ns.putClass(res);
     for (int i = 0; i < kTargetClasses; ++i)
       ns.putClass(ns.getClass("Res")->spawnDerivedClass("Res" + std::to_string(i)));

@@ -65,8 +65,6 @@ std::optional<std::string> jsonField(const std::string& line, const std::string&
   return std::nullopt;
 }
 
-PropertyType typed(CimType t, std::string cls = {}) { return PropertyType{t, false, std::nullopt, std::move(cls)}; }
-
 // The two property sources of omi/instances.json as CIM objects: LOOKUP1 as an instance of class
 // X (its callback's properties; `X ISA Y` as an embedded object X of class Y) and INSTANCE_A.
 struct OmiFixture {
@@ -76,12 +74,12 @@ struct OmiFixture {
   OmiFixture() {
     ns.putClass(ClassObject::createClass("Y"));
     ClassObject x = ClassObject::createClass("X");
-    x.putProperty("A", typed(CimType::SInt64));
-    x.putProperty("B", typed(CimType::String));
-    x.putProperty("C", typed(CimType::Boolean));
-    x.putProperty("D", typed(CimType::Real64));
-    x.putProperty("E", typed(CimType::String));
-    x.putProperty("X", typed(CimType::Object));
+    x.putProperty("A", scalarType(CimType::SInt64));
+    x.putProperty("B", scalarType(CimType::String));
+    x.putProperty("C", scalarType(CimType::Boolean));
+    x.putProperty("D", scalarType(CimType::Real64));
+    x.putProperty("E", scalarType(CimType::String));
+    x.putProperty("X", scalarType(CimType::Object));
     ns.putClass(x);
     ClassObject l = ns.getClass("X")->spawnInstance();
     l.put("A", Value(1ll));
@@ -92,7 +90,7 @@ struct OmiFixture {
     lookup1 = share(l);
 
     ClassObject volume = ClassObject::createClass("CIM_StorageVolume");
-    volume.putProperty("Count", typed(CimType::UInt32));
+    volume.putProperty("Count", scalarType(CimType::UInt32));
     ns.putClass(volume);
     ClassObject a = ClassObject::createClass("A");
     const std::pair<const char*, CimType> props[] = {
@@ -102,7 +100,7 @@ struct OmiFixture {
         {"Real32S", CimType::Real32},     {"Real64S", CimType::Real64},       {"Char16S", CimType::Char16},
         {"DatetimeS", CimType::DateTime}, {"StringS", CimType::String},       {"StringL", CimType::String},
         {"NullStr", CimType::String},     {"SourceInstance", CimType::Object}};
-    for (const auto& [name, type] : props) a.putProperty(name, typed(type));
+    for (const auto& [name, type] : props) a.putProperty(name, scalarType(type));
     ns.putClass(a);
     ClassObject i = ns.getClass("A")->spawnInstance();
     i.put("BooleanS", Value(false));

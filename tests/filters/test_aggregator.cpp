@@ -14,8 +14,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-PropertyType typed(CimType t) { return PropertyType{t, false, std::nullopt, {}}; }
-
 // Extrinsic class E {S, N, B} (spec 12), EmailEvent {Sender, Importance}, and a log-entry class
 // for intrinsic events; a fake clock the tests move by hand.
 struct Fixture {
@@ -25,18 +23,18 @@ struct Fixture {
 
   Fixture() {
     ClassObject e = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
-    e.putProperty("S", typed(CimType::String));
-    e.putProperty("N", typed(CimType::SInt32));
-    e.putProperty("B", typed(CimType::Boolean));
+    e.putProperty("S", scalarType(CimType::String));
+    e.putProperty("N", scalarType(CimType::SInt32));
+    e.putProperty("B", scalarType(CimType::Boolean));
     ns.putClass(e);
     ClassObject mail = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("EmailEvent");
-    mail.putProperty("Sender", typed(CimType::String));
-    mail.putProperty("Importance", typed(CimType::UInt32));
+    mail.putProperty("Sender", scalarType(CimType::String));
+    mail.putProperty("Importance", scalarType(CimType::UInt32));
     ns.putClass(mail);
     ClassObject log = ClassObject::createClass("Win32_NTLogEvent");
-    log.putProperty("RecordNumber", typed(CimType::UInt32));
+    log.putProperty("RecordNumber", scalarType(CimType::UInt32));
     log.putPropertyQualifier("RecordNumber", "key", Value(true));
-    log.putProperty("SourceName", typed(CimType::String));
+    log.putProperty("SourceName", scalarType(CimType::String));
     ns.putClass(log);
   }
 

@@ -15,8 +15,6 @@ using namespace wbem;
 
 namespace {
 
-PropertyType typed(CimType t, std::string cls = {}) { return PropertyType{t, false, std::nullopt, std::move(cls)}; }
-
 // Namespace root\test: E : __ExtrinsicEvent with a property of every type, E2 : E, Plain and
 // PlainChild (keyed), and three events: all NULL (E), full values (E), other values (E2).
 struct Fixture {
@@ -25,34 +23,34 @@ struct Fixture {
 
   Fixture() {
     ClassObject plain = ClassObject::createClass("Plain");
-    plain.putProperty("K", typed(CimType::String));
+    plain.putProperty("K", scalarType(CimType::String));
     plain.putPropertyQualifier("K", "key", Value(true));
-    plain.putProperty("V", typed(CimType::SInt32));
+    plain.putProperty("V", scalarType(CimType::SInt32));
     ns.putClass(plain);
     ns.putClass(ns.getClass("Plain")->spawnDerivedClass("PlainChild"));
 
     ClassObject e = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
-    e.putProperty("S", typed(CimType::String));
-    e.putProperty("N", typed(CimType::SInt32));
-    e.putProperty("B", typed(CimType::Boolean));
-    e.putProperty("U8", typed(CimType::UInt8));
-    e.putProperty("S8", typed(CimType::SInt8));
-    e.putProperty("U16", typed(CimType::UInt16));
-    e.putProperty("S16", typed(CimType::SInt16));
-    e.putProperty("U32", typed(CimType::UInt32));
-    e.putProperty("U64", typed(CimType::UInt64));
-    e.putProperty("I64", typed(CimType::SInt64));
-    e.putProperty("R32", typed(CimType::Real32));
-    e.putProperty("R64", typed(CimType::Real64));
-    e.putProperty("C", typed(CimType::Char16));
-    e.putProperty("D", typed(CimType::DateTime));
-    e.putProperty("Rf", typed(CimType::Reference, "Plain"));
-    e.putProperty("O", typed(CimType::Object));
-    e.putProperty("P", typed(CimType::Object, "Plain"));
+    e.putProperty("S", scalarType(CimType::String));
+    e.putProperty("N", scalarType(CimType::SInt32));
+    e.putProperty("B", scalarType(CimType::Boolean));
+    e.putProperty("U8", scalarType(CimType::UInt8));
+    e.putProperty("S8", scalarType(CimType::SInt8));
+    e.putProperty("U16", scalarType(CimType::UInt16));
+    e.putProperty("S16", scalarType(CimType::SInt16));
+    e.putProperty("U32", scalarType(CimType::UInt32));
+    e.putProperty("U64", scalarType(CimType::UInt64));
+    e.putProperty("I64", scalarType(CimType::SInt64));
+    e.putProperty("R32", scalarType(CimType::Real32));
+    e.putProperty("R64", scalarType(CimType::Real64));
+    e.putProperty("C", scalarType(CimType::Char16));
+    e.putProperty("D", scalarType(CimType::DateTime));
+    e.putProperty("Rf", scalarType(CimType::Reference, "Plain"));
+    e.putProperty("O", scalarType(CimType::Object));
+    e.putProperty("P", scalarType(CimType::Object, "Plain"));
     e.putProperty("SA", arrayType(CimType::String));
     ns.putClass(e);
     ClassObject e2 = ns.getClass("E")->spawnDerivedClass("E2");
-    e2.putProperty("Extra", typed(CimType::String));
+    e2.putProperty("Extra", scalarType(CimType::String));
     ns.putClass(e2);
 
     events.push_back(share(ns.getClass("E")->spawnInstance()));
@@ -223,7 +221,7 @@ TEST_CASE("matches: ISA matches classes created after the filter") {
   CHECK(filter->targetInstanceClass() == "Plain");
   CHECK(filter->conjuncts().size() == 2);
   ClassObject later = f.ns.getClass("PlainChild")->spawnDerivedClass("LaterGrandChild");
-  later.putProperty("Z", typed(CimType::UInt8));
+  later.putProperty("Z", scalarType(CimType::UInt8));
   f.ns.putClass(later);
   for (const char* cls : {"Plain", "PlainChild", "LaterGrandChild"}) {
     ClassObject event = f.ns.getClass("__InstanceCreationEvent")->spawnInstance();

@@ -21,8 +21,6 @@ namespace {
 
 using Ids = std::vector<FilterIndex::FilterId>;
 
-PropertyType typed(CimType t, std::string cls = {}) { return PropertyType{t, false, std::nullopt, std::move(cls)}; }
-
 // The filters and the index over them, with the one-by-one reference result.
 struct Indexed {
   FilterIndex index;
@@ -57,30 +55,30 @@ struct TypesFixture {
 
   TypesFixture() {
     ClassObject plain = ClassObject::createClass("Plain");
-    plain.putProperty("K", typed(CimType::String));
+    plain.putProperty("K", scalarType(CimType::String));
     plain.putPropertyQualifier("K", "key", Value(true));
-    plain.putProperty("V", typed(CimType::SInt32));
-    plain.putProperty("F", typed(CimType::Real32));
+    plain.putProperty("V", scalarType(CimType::SInt32));
+    plain.putProperty("F", scalarType(CimType::Real32));
     ns.putClass(plain);
     ns.putClass(ns.getClass("Plain")->spawnDerivedClass("PlainChild"));
 
     ClassObject e = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
-    e.putProperty("S", typed(CimType::String));
-    e.putProperty("N", typed(CimType::SInt32));
-    e.putProperty("B", typed(CimType::Boolean));
-    e.putProperty("U8", typed(CimType::UInt8));
-    e.putProperty("U64", typed(CimType::UInt64));
-    e.putProperty("I64", typed(CimType::SInt64));
-    e.putProperty("R32", typed(CimType::Real32));
-    e.putProperty("R64", typed(CimType::Real64));
-    e.putProperty("C", typed(CimType::Char16));
-    e.putProperty("D", typed(CimType::DateTime));
-    e.putProperty("Rf", typed(CimType::Reference, "Plain"));
-    e.putProperty("O", typed(CimType::Object));
+    e.putProperty("S", scalarType(CimType::String));
+    e.putProperty("N", scalarType(CimType::SInt32));
+    e.putProperty("B", scalarType(CimType::Boolean));
+    e.putProperty("U8", scalarType(CimType::UInt8));
+    e.putProperty("U64", scalarType(CimType::UInt64));
+    e.putProperty("I64", scalarType(CimType::SInt64));
+    e.putProperty("R32", scalarType(CimType::Real32));
+    e.putProperty("R64", scalarType(CimType::Real64));
+    e.putProperty("C", scalarType(CimType::Char16));
+    e.putProperty("D", scalarType(CimType::DateTime));
+    e.putProperty("Rf", scalarType(CimType::Reference, "Plain"));
+    e.putProperty("O", scalarType(CimType::Object));
     e.putProperty("SA", arrayType(CimType::String));
     ns.putClass(e);
     ClassObject e2 = ns.getClass("E")->spawnDerivedClass("E2");
-    e2.putProperty("Extra", typed(CimType::String));
+    e2.putProperty("Extra", scalarType(CimType::String));
     ns.putClass(e2);
 
     events.push_back(share(ns.getClass("E")->spawnInstance()));
@@ -149,9 +147,9 @@ struct HierarchyFixture {
   Namespace ns{"root\\test"};
   HierarchyFixture() {
     ClassObject svc = ClassObject::createClass("CIM_Service");
-    svc.putProperty("Name", typed(CimType::String));
+    svc.putProperty("Name", scalarType(CimType::String));
     svc.putPropertyQualifier("Name", "key", Value(true));
-    svc.putProperty("State", typed(CimType::UInt32));
+    svc.putProperty("State", scalarType(CimType::UInt32));
     ns.putClass(svc);
     ns.putClass(ns.getClass("CIM_Service")->spawnDerivedClass("Linux_Service"));
   }
@@ -277,15 +275,15 @@ struct RandomWorld {
 
   explicit RandomWorld(std::uint64_t seed) : rng(seed) {
     ClassObject base = ClassObject::createClass("T0");
-    base.putProperty("Name", typed(CimType::String));
+    base.putProperty("Name", scalarType(CimType::String));
     base.putPropertyQualifier("Name", "key", Value(true));
-    base.putProperty("V", typed(CimType::SInt32));
+    base.putProperty("V", scalarType(CimType::SInt32));
     ns.putClass(base);
     targetClasses.push_back("T0");
     for (int i = 1; i < 8; ++i) {
       const std::string parent = targetClasses[pick(targetClasses.size())];
       ClassObject c = ns.getClass(parent)->spawnDerivedClass("T" + std::to_string(i));
-      if (i % 3 == 0) c.putProperty("X" + std::to_string(i), typed(CimType::Real64));
+      if (i % 3 == 0) c.putProperty("X" + std::to_string(i), scalarType(CimType::Real64));
       ns.putClass(c);
       targetClasses.push_back("T" + std::to_string(i));
     }
@@ -293,11 +291,11 @@ struct RandomWorld {
       const std::string parent = eventClasses[pick(eventClasses.size())];
       ClassObject c = ns.getClass(parent)->spawnDerivedClass("Ev" + std::to_string(i));
       if (parent == "__ExtrinsicEvent") {
-        c.putProperty("Source", typed(CimType::String));
-        c.putProperty("Severity", typed(CimType::UInt16));
-        c.putProperty("Level", typed(CimType::Real64));
-        c.putProperty("Flag", typed(CimType::Boolean));
-        c.putProperty("Obj", typed(CimType::Object));
+        c.putProperty("Source", scalarType(CimType::String));
+        c.putProperty("Severity", scalarType(CimType::UInt16));
+        c.putProperty("Level", scalarType(CimType::Real64));
+        c.putProperty("Flag", scalarType(CimType::Boolean));
+        c.putProperty("Obj", scalarType(CimType::Object));
       }
       ns.putClass(c);
       eventClasses.push_back("Ev" + std::to_string(i));

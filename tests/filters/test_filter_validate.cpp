@@ -11,36 +11,34 @@ using namespace wbem;
 
 namespace {
 
-PropertyType typed(CimType t, std::string cls = {}) { return PropertyType{t, false, std::nullopt, std::move(cls)}; }
-
 // root\test: acceptance-case classes E : __ExtrinsicEvent {S, N, B, ...}, F : __ExtrinsicEvent
 // {object O}, Plain {[key] K, V} and PlainChild : Plain {W}.
 Namespace& testNamespace() {
   static Namespace ns("root\\test");
   static const bool ready = [] {
     ClassObject plain = ClassObject::createClass("Plain");
-    plain.putProperty("K", typed(CimType::String));
+    plain.putProperty("K", scalarType(CimType::String));
     plain.putPropertyQualifier("K", "key", Value(true));
-    plain.putProperty("V", typed(CimType::SInt32));
-    plain.putProperty("Inner", typed(CimType::Object, "Plain"));
+    plain.putProperty("V", scalarType(CimType::SInt32));
+    plain.putProperty("Inner", scalarType(CimType::Object, "Plain"));
     ns.putClass(plain);
     ClassObject child = ns.getClass("Plain")->spawnDerivedClass("PlainChild");
-    child.putProperty("W", typed(CimType::String));
+    child.putProperty("W", scalarType(CimType::String));
     ns.putClass(child);
     ClassObject e = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
-    e.putProperty("S", typed(CimType::String));
-    e.putProperty("N", typed(CimType::SInt32));
-    e.putProperty("B", typed(CimType::Boolean));
-    e.putProperty("U64", typed(CimType::UInt64));
-    e.putProperty("R", typed(CimType::Real64));
-    e.putProperty("C", typed(CimType::Char16));
-    e.putProperty("D", typed(CimType::DateTime));
-    e.putProperty("Rf", typed(CimType::Reference, "Plain"));
-    e.putProperty("P", typed(CimType::Object, "Plain"));
+    e.putProperty("S", scalarType(CimType::String));
+    e.putProperty("N", scalarType(CimType::SInt32));
+    e.putProperty("B", scalarType(CimType::Boolean));
+    e.putProperty("U64", scalarType(CimType::UInt64));
+    e.putProperty("R", scalarType(CimType::Real64));
+    e.putProperty("C", scalarType(CimType::Char16));
+    e.putProperty("D", scalarType(CimType::DateTime));
+    e.putProperty("Rf", scalarType(CimType::Reference, "Plain"));
+    e.putProperty("P", scalarType(CimType::Object, "Plain"));
     e.putProperty("SA", arrayType(CimType::String));
     ns.putClass(e);
     ClassObject fcls = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("F");
-    fcls.putProperty("O", typed(CimType::Object));
+    fcls.putProperty("O", scalarType(CimType::Object));
     ns.putClass(fcls);
     return true;
   }();

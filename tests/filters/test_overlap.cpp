@@ -11,27 +11,25 @@ using namespace wbem;
 
 namespace {
 
-PropertyType typed(CimType t) { return PropertyType{t, false, std::nullopt, {}}; }
-
 struct Fixture {
   Namespace ns{"root\\test"};
   Fixture() {
     ClassObject e = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
-    e.putProperty("Source", typed(CimType::String));
-    e.putProperty("N", typed(CimType::SInt32));
-    e.putProperty("R", typed(CimType::Real32));
-    e.putProperty("B", typed(CimType::Boolean));
-    e.putProperty("O", typed(CimType::Object));
+    e.putProperty("Source", scalarType(CimType::String));
+    e.putProperty("N", scalarType(CimType::SInt32));
+    e.putProperty("R", scalarType(CimType::Real32));
+    e.putProperty("B", scalarType(CimType::Boolean));
+    e.putProperty("O", scalarType(CimType::Object));
     ns.putClass(e);
     ns.putClass(ns.getClass("E")->spawnDerivedClass("E2"));
     ns.putClass(ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("Other"));
     ClassObject p = ClassObject::createClass("CIM_Process");
-    p.putProperty("Handle", typed(CimType::String));
+    p.putProperty("Handle", scalarType(CimType::String));
     p.putPropertyQualifier("Handle", "key", Value(true));
     ns.putClass(p);
     ns.putClass(ns.getClass("CIM_Process")->spawnDerivedClass("Linux_Process"));
     ClassObject disk = ClassObject::createClass("Win32_LogicalDisk");
-    disk.putProperty("DeviceID", typed(CimType::String));
+    disk.putProperty("DeviceID", scalarType(CimType::String));
     disk.putPropertyQualifier("DeviceID", "key", Value(true));
     ns.putClass(disk);
   }

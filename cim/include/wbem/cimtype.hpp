@@ -76,8 +76,10 @@ struct PropertyType {
   friend bool operator==(const PropertyType&, const PropertyType&) = default;
 };
 
-/// Shorthand for a scalar type without a class constraint.
-inline PropertyType scalarType(CimType t) { return PropertyType{t, false, std::nullopt, {}}; }
+/// Shorthand for a scalar type; `className` constrains a reference or embedded object (empty: any).
+inline PropertyType scalarType(CimType t, std::string className = {}) {
+  return PropertyType{t, false, std::nullopt, std::move(className)};
+}
 /// Shorthand for an unbound array type without a class constraint.
 inline PropertyType arrayType(CimType t) { return PropertyType{t, true, std::nullopt, {}}; }
 
