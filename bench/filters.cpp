@@ -32,9 +32,6 @@ constexpr int kSources = 1000;
 constexpr int kRaisedTargets = 500;
 constexpr int kHotFilters = 100;     // filters that can match; the rest of each set is cold  // events carry Res0..Res499 only; Res500.. are for cold filters
 
-// prefix + n, built by appending: GCC 12 misreports `"s" + std::to_string(n)` (-Wrestrict, PR 105651).
-std::string named(const char* prefix, int n) { return std::string(prefix).append(std::to_string(n)); }
-
 // App0..App999 : __ExtrinsicEvent {Source, Severity, Message}; Res0..Res999 : Res {Name, V}.
 struct World {
   Namespace ns{"root\\bench"};
@@ -98,15 +95,15 @@ struct World {
 
   ClassObject extrinsic(int cls) {
     ClassObject e = ns.getClass("App" + std::to_string(cls))->spawnInstance();
-    e.put("Source", Value(named("s", pick(kSources))));
+    e.put("Source", Value("s" + std::to_string(pick(kSources))));
     e.put("Severity", Value(static_cast<std::uint32_t>(pick(100))));
-    e.put("Message", Value(named("m", pick(100)) + " disk full"));
+    e.put("Message", Value("m" + std::to_string(pick(100)) + " disk full"));
     return e;
   }
   ClassObject mixEvent() {
     if (pick(5) != 0) return extrinsic(pick(kEventClasses));
     ClassObject t = ns.getClass("Res" + std::to_string(pick(kRaisedTargets)))->spawnInstance();
-    t.put("Name", Value(named("n", pick(100))));
+    t.put("Name", Value("n" + std::to_string(pick(100))));
     t.put("V", Value(static_cast<std::int32_t>(pick(100))));
     ClassObject e = ns.getClass("__InstanceCreationEvent")->spawnInstance();
     e.put("TargetInstance", Value(share(std::move(t))));
@@ -235,7 +232,7 @@ int main(int argc, char** argv) {
     HandMatcher hand(*world.ns.getClass("App0"));
     for (int i = 0; i < n; ++i) {
       const std::uint32_t k = static_cast<std::uint32_t>(world.pick(100));
-      const std::string source = named("s", world.pick(kSources));
+      const std::string source = "s" + std::to_string(world.pick(kSources));
       filters.push_back(QueryFilter::compile(
           "SELECT * FROM App0 WHERE Severity > " + std::to_string(k) + " AND Source = '" + source + "'", world.ns,
           QueryKind::Notification));
