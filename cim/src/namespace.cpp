@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <climits>
 #include <mutex>
+#include <utility>
 
 namespace wbem {
 namespace {
@@ -91,11 +92,13 @@ ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
     if (hasChildren(name)) throw Error(WBEM_E_CLASS_HAS_CHILDREN, "class " + name + " has subclasses and cannot change");
     if (!existing->instances.empty())
       throw Error(WBEM_E_CLASS_HAS_INSTANCES, "class " + name + " has instances and cannot change");
-    existing->cls = share(std::move(stored));
+    ObjectPtr before = std::exchange(existing->cls, share(std::move(stored)));
+    if (observer_) observer_->classChanged(*this, before, existing->cls);
     return existing->cls;
   }
   ClassEntry& e = classes_[name];
   e.cls = share(std::move(stored));
+  if (observer_) observer_->classChanged(*this, nullptr, e.cls);
   return e.cls;
 }
 
@@ -103,7 +106,11 @@ void Namespace::deleteClass(std::string_view name) {
   if (isSystemClassName(name)) throw Error(WBEM_E_ACCESS_DENIED, "system class " + std::string(name) + " cannot be deleted");
   std::unique_lock lock(mutex_);
   if (!entry(name)) throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found");
-  std::erase_if(classes_, [&](const auto& kv) { return kv.second.cls->definition().inheritsFrom(name); });
+  std::erase_if(classes_, [&](const auto& kv) {
+    if (!kv.second.cls->definition().inheritsFrom(name)) return false;
+    if (observer_) observer_->classChanged(*this, kv.second.cls, nullptr);
+    return true;
+  });
 }
 
 std::vector<ObjectPtr> Namespace::enumClasses(std::string_view superclass, bool deep) const {
@@ -195,7 +202,9 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
   if (!exists && flags == WBEM_FLAG_UPDATE_ONLY)
     throw Error(WBEM_E_NOT_FOUND, "instance " + path->relativePath() + " not found");
   stored.setOrigin(hostName(), name_);
-  e->instances[key] = share(std::move(stored));
+  ObjectPtr& slot = e->instances[key];
+  ObjectPtr before = std::exchange(slot, share(std::move(stored)));
+  if (observer_) observer_->instanceChanged(*this, before, slot);
   ObjectPath full = *path;
   full.setNamespace(name_);
   full.setServer(hostName());
@@ -222,7 +231,13 @@ void Namespace::deleteInstance(const ObjectPath& path) {
   if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
   const std::string key = instanceKey(path, target->cls->definition());
   for (auto& [name, e] : classes_) {
-    if (e.cls->definition().inheritsFrom(path.className()) && e.instances.erase(key)) return;
+    if (!e.cls->definition().inheritsFrom(path.className())) continue;
+    auto it = e.instances.find(key);
+    if (it == e.instances.end()) continue;
+    ObjectPtr before = std::move(it->second);
+    e.instances.erase(it);
+    if (observer_) observer_->instanceChanged(*this, before, nullptr);
+    return;
   }
   throw Error(WBEM_E_NOT_FOUND, "instance " + path.relativePath() + " not found");
 }
@@ -237,6 +252,11 @@ std::vector<ObjectPtr> Namespace::enumInstances(std::string_view className, bool
     for (const auto& [key, inst] : e.instances) out.push_back(inst);
   }
   return out;
+}
+
+void Namespace::setObserver(std::shared_ptr<NamespaceObserver> observer) {
+  std::unique_lock lock(mutex_);
+  observer_ = std::move(observer);
 }
 
 void Namespace::registerMethodProvider(std::string_view providerName, std::shared_ptr<MethodProvider> provider) {

@@ -46,6 +46,19 @@ class MethodProvider {
   virtual void execMethod(const MethodCall& call, ClassObject& outParameters) = 0;
 };
 
+class Namespace;
+
+/// Told of every change to a namespace's classes and static instances (what raises WMI's intrinsic
+/// __Class*Event and __Instance*Event). `before` is null for a creation, `after` for a deletion.
+/// Called with the namespace's write lock held, in the order of the changes: an observer must not
+/// call back into the namespace and should only record or queue the change.
+class NamespaceObserver {
+ public:
+  virtual ~NamespaceObserver() = default;
+  virtual void classChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) = 0;
+  virtual void instanceChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) = 0;
+};
+
 /// One namespace. Safety: every member function is thread-safe (a reader-writer lock guards the
 /// registry; readers get immutable shared snapshots that stay valid after later changes).
 class Namespace {
@@ -90,6 +103,10 @@ class Namespace {
   /// Instances of `className`, and of its subclasses when `deep` (IWbemServices::CreateInstanceEnum).
   std::vector<ObjectPtr> enumInstances(std::string_view className, bool deep = true) const;
 
+  // --- change notification ------------------------------------------------------------------
+  /// Sets the one observer told of changes (null: none); replaces any earlier one. Thread-safe.
+  void setObserver(std::shared_ptr<NamespaceObserver> observer);
+
   // --- methods --------------------------------------------------------------------------------
   /// Registers the method provider named by classes' `Provider` qualifier. Replaces any earlier one.
   void registerMethodProvider(std::string_view providerName, std::shared_ptr<MethodProvider> provider);
@@ -120,6 +137,7 @@ class Namespace {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, ClassEntry, NameHash, NameEqual> classes_;
   std::unordered_map<std::string, std::shared_ptr<MethodProvider>, NameHash, NameEqual> methodProviders_;
+  std::shared_ptr<NamespaceObserver> observer_;
 };
 
 /// The system classes every namespace holds (__SystemClass, __Event and its family, __EventFilter,

@@ -1,0 +1,178 @@
+#pragma once
+// wbem::EventService — the in-process event subsystem (WMI: the event half of winmgmt). It holds
+// namespaces, event and instance providers and subscriptions; providers raise events through
+// EventSinks, a dispatcher matches them against every live filter through the filter index, and
+// each consumer gets its own bounded delivery queue. Design and WMI mapping: docs/events.md.
+
+#include <wbem/classobject.hpp>
+#include <wbem/clock.hpp>
+#include <wbem/event_provider.hpp>
+#include <wbem/event_sink.hpp>
+#include <wbem/namespace.hpp>
+#include <wbem/object_sink.hpp>
+#include <wbem/security.hpp>
+#include <wbem/status.hpp>
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace wbem {
+
+/// How an EventService runs. The defaults suit a daemon; tests pass a ManualClock.
+struct EventServiceOptions {
+  /// Where time comes from (SystemClock when null).
+  std::shared_ptr<Clock> clock;
+  /// Threads that match ingested events against the filters. Each provider sink is served by one
+  /// of them, so the order of one sink's events is kept.
+  unsigned dispatcherThreads = 1;
+  /// Threads that call consumers. A consumer runs on at most one at a time; when every thread is
+  /// stuck in a consumer for longer than `stuckConsumerTime`, another is started, up to
+  /// `maxDeliveryThreads`, so one hung consumer never stops the others.
+  unsigned deliveryThreads = 2;
+  unsigned maxDeliveryThreads = 32;
+  std::chrono::milliseconds stuckConsumerTime{200};
+  /// Events one provider sink may have waiting for the dispatcher; beyond it indicate() returns
+  /// WBEM_E_SERVER_TOO_BUSY.
+  std::size_t ingestQueueLimit = 65536;
+  /// The smallest WITHIN a query may ask (decisions.md 2).
+  std::chrono::milliseconds minimumPollingInterval{100};
+  /// How long provider initialization may take when __Win32Provider does not say.
+  std::chrono::milliseconds providerInitTimeout{20000};
+};
+
+/// Who subscribes and how; the defaults describe a temporary consumer of the calling process.
+struct SubscriptionOptions {
+  /// The subscriber: quotas, sink security, per-event descriptors and admin-only events
+  /// (__EventQueueOverflowEvent) are judged against it. Principal::current() when unset.
+  std::optional<Principal> owner;
+  /// A permanent subscription (an __EventFilter bound to a consumer): accessCheck is given the
+  /// owner, and the permanent quotas apply. Temporary otherwise.
+  bool permanent = false;
+  /// IntendedConsumer of drop and failure events about this consumer (an object path); a
+  /// temporary consumer gets `__TemporaryConsumer.Id=<subscription id>` when empty.
+  std::string consumerPath;
+  /// Bytes this consumer's queue may hold (__EventConsumer.MaximumQueueSize); 0 takes the
+  /// arbitrator's per-consumer limit.
+  std::uint64_t maxQueueBytes = 0;
+};
+
+/// A subscription's identity, unique for the service's life.
+using SubscriptionId = std::uint64_t;
+
+/// Limits in force (__ArbitratorConfiguration in the root namespace; decisions.md 7).
+struct ArbitratorLimits {
+  std::uint32_t temporarySubscriptionsPerUser = 1000;
+  std::uint32_t temporarySubscriptionsTotal = 10000;
+  std::uint32_t permanentSubscriptionsPerUser = 1000;
+  std::uint32_t permanentSubscriptionsTotal = 10000;
+  std::uint32_t pollingInstructionsPerUser = 1000;
+  std::uint32_t pollingInstructionsTotal = 10000;
+  std::uint64_t maximumQueueSizePerConsumer = 10u << 20;
+  std::uint64_t maximumQueueSizeTotal = 20u << 20;
+  std::chrono::milliseconds maxWaitOnEvents{2000};
+};
+
+/// Counters, for tests, benchmarks and `wbemctl`.
+struct EventServiceStatistics {
+  std::uint64_t indicated = 0;        // events accepted from sinks
+  std::uint64_t rejectedBusy = 0;     // events refused with WBEM_E_SERVER_TOO_BUSY
+  std::uint64_t delivered = 0;        // event deliveries to consumers
+  std::uint64_t dropped = 0;          // deliveries dropped (queue full or too old)
+  std::uint64_t consumerFailures = 0; // failed consumer calls
+  std::size_t subscriptions = 0;
+  std::size_t activeProviders = 0;
+  std::size_t deliveryThreads = 0;
+};
+
+/// The event service. Every public member function is thread-safe unless it says otherwise.
+/// None may be called from inside a consumer's indicate() for the same subscription (WMI's rule
+/// for CancelAsyncCall): cancel() waits for that call to finish.
+class EventService {
+ public:
+  /// Starts the dispatcher, delivery and scheduler threads, and creates the namespace `root`.
+  explicit EventService(EventServiceOptions options = {});
+  EventService(const EventService&) = delete;
+  EventService& operator=(const EventService&) = delete;
+  /// Cancels every subscription (each ObjectSink gets setStatus(COMPLETE, WBEM_E_SHUTTING_DOWN)),
+  /// shuts providers down, releases their sinks and joins the threads. Events still queued are
+  /// dropped. Not thread-safe: no other call may be running.
+  ~EventService();
+
+  // --- namespaces -----------------------------------------------------------------------------
+  /// Creates namespace `name` (its parent must exist; `root` always does) and raises
+  /// __NamespaceCreationEvent in the parent. WBEM_E_ALREADY_EXISTS, WBEM_E_INVALID_NAMESPACE.
+  /// Changes to its classes and instances raise the intrinsic events from then on. Thread-safe.
+  Namespace& createNamespace(std::string_view name);
+  /// The namespace `name` ("root\\test" or "root/test", case-insensitive), or nullptr. Thread-safe.
+  Namespace* findNamespace(std::string_view name) const;
+  /// The namespace `name`; WBEM_E_INVALID_NAMESPACE when there is none. Thread-safe.
+  Namespace& getNamespace(std::string_view name) const;
+
+  // --- providers ------------------------------------------------------------------------------
+  /// Binds the provider object for `__Win32Provider.Name = name` in namespace `ns` (WMI loads it by
+  /// CLSID; here the application hands it over). Its queries come from the
+  /// __EventProviderRegistration instances that reference it, read again whenever they change.
+  /// The object is initialised and given provideEvents only while some filter overlaps one of its
+  /// queries. WBEM_E_ALREADY_EXISTS when a provider of that name is bound. Thread-safe.
+  void addEventProvider(std::string_view ns, std::string_view name, std::shared_ptr<EventProvider> provider);
+  /// Puts `__Win32Provider{Name}` and `__EventProviderRegistration{EventQueryList = queries}` into
+  /// `ns`, then binds `provider` as addEventProvider does. Thread-safe.
+  void registerEventProvider(std::string_view ns, std::string_view name, const std::vector<std::string>& queries,
+                             std::shared_ptr<EventProvider> provider);
+  /// Unbinds the provider: it is shut down if active; its sink is released. Thread-safe.
+  void removeEventProvider(std::string_view ns, std::string_view name);
+  /// Binds the instance provider named by classes' `Provider` qualifier in `ns` (dynamic classes);
+  /// intrinsic queries with WITHIN on those classes poll it. Thread-safe.
+  void addInstanceProvider(std::string_view ns, std::string_view name, std::shared_ptr<InstanceProvider> provider);
+
+  // --- subscriptions (temporary consumers; consumers/ wraps them in WMI's calls) -----------------
+  /// Subscribes `sink` to the events of `query` in namespace `ns`. `language` must be "WQL"
+  /// (WBEM_E_INVALID_QUERY_TYPE). The query is validated (WQL codes with positions), checked
+  /// against quotas (WBEM_E_QUOTA_VIOLATION), intrinsic queries on dynamic classes need WITHIN
+  /// (WBEMESS_E_REGISTRATION_TOO_PRECISE) and their polling is set up; providers whose registration
+  /// overlaps the query are asked accessCheck (WBEM_E_ACCESS_DENIED), initialised
+  /// (WBEM_E_INITIALIZATION_FAILURE, WBEM_E_PROVIDER_TIMED_OUT), activated and told newQuery.
+  /// On failure nothing stays registered and `sink` is not called. Thread-safe.
+  SubscriptionId subscribe(std::string_view ns, std::string_view language, std::string_view query,
+                           std::shared_ptr<ObjectSink> sink, SubscriptionOptions options = {});
+  /// The same, for a consumer that pulls its events with pull() instead of receiving indicate()
+  /// calls (the semisynchronous enumerator). Thread-safe.
+  SubscriptionId subscribePull(std::string_view ns, std::string_view language, std::string_view query,
+                               SubscriptionOptions options = {});
+  /// Takes up to `count` events of a pull subscription into `out`, waiting up to `timeout` for
+  /// them (WBEM_INFINITE waits for ever, 0 does not wait): WBEM_S_NO_ERROR when `count` arrived,
+  /// WBEM_S_TIMEDOUT when fewer did, WBEM_E_CALL_CANCELLED when the subscription has ended (after
+  /// the events it had). Thread-safe; one puller at a time per subscription.
+  Status pull(SubscriptionId id, std::uint32_t timeoutMs, std::size_t count, std::vector<ObjectPtr>& out);
+  /// Ends a subscription: no indicate() follows once it returns, then the sink gets one
+  /// setStatus(WBEM_STATUS_COMPLETE, `reason`); providers get cancelQuery and are shut down when no
+  /// filter needs them. False when there is no such subscription. Thread-safe; must not be called
+  /// from the subscription's own indicate().
+  bool cancel(SubscriptionId id, Status reason = WBEM_E_CALL_CANCELLED);
+
+  // --- service --------------------------------------------------------------------------------
+  /// The limits in force, read from __ArbitratorConfiguration in `root`. Thread-safe.
+  ArbitratorLimits limits() const;
+  /// The service's clock. Thread-safe.
+  Clock& clock() const noexcept;
+  /// Waits until every event raised before the call has been matched and handed to its consumers
+  /// (or dropped), due timers and polls have run, and no consumer call is running; false on
+  /// `timeout`. For tests and orderly shutdown. Thread-safe.
+  bool waitIdle(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  /// Counters since start. Thread-safe.
+  EventServiceStatistics statistics() const;
+
+  /// The service's internals (src/). Public so that the implementation's parts can name it.
+  struct Impl;
+
+ private:
+  std::shared_ptr<Impl> impl_;
+};
+
+}  // namespace wbem

@@ -1,0 +1,146 @@
+// Matching: dispatcher threads take ingested events in bulk, find the subscriptions whose filters
+// match through each namespace's FilterIndex, apply sink and event security, and queue the event
+// (or its projection, or feed the aggregator) for each consumer.
+
+#include "service_impl.hpp"
+#include "sink.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace wbem {
+namespace {
+
+constexpr std::size_t kDispatchBatch = 256;
+constexpr auto kIdleWait = std::chrono::milliseconds(50);
+
+// The event's SECURITY_DESCRIPTOR grants `who` the right to receive it (NULL: everyone).
+bool eventGrants(const ClassObject& event, const Principal& who) {
+  const auto slot = event.slotOf("SECURITY_DESCRIPTOR");
+  if (!slot) return true;
+  const Value& v = event.get(*slot);
+  if (v.isNull()) return true;
+  std::vector<std::uint8_t> bytes;
+  for (const Value& b : v.asArray()) bytes.push_back(static_cast<std::uint8_t>(b.asUInt64()));
+  try {
+    return SecurityDescriptor::fromBytes(bytes).grants(who, WBEM_RIGHT_SUBSCRIBE);
+  } catch (const Error&) {
+    return false;  // an unreadable descriptor protects the event rather than exposing it
+  }
+}
+
+}  // namespace
+
+detail::BlockingConcurrentQueue<detail::Ingest>& EventService::Impl::ingestFor(const detail::SinkImpl& sink) {
+  return *ingest_[sink.dispatcher_];
+}
+
+void EventService::Impl::dispatcherLoop(unsigned index) {
+  auto& queue = *ingest_[index];
+  detail::ConsumerToken token(queue);
+  std::vector<detail::Ingest> batch(kDispatchBatch);
+  std::vector<detail::Ingest> ready;
+  std::vector<detail::SinkImpl*> holding;  // MUST_BATCH sinks with held events
+  ready.reserve(kDispatchBatch);
+
+  while (running_.load(std::memory_order_acquire)) {
+    // Wake in time for the earliest held batch's latency bound.
+    auto wait = std::chrono::duration_cast<std::chrono::microseconds>(kIdleWait);
+    const auto now0 = clock_->now();
+    for (detail::SinkImpl* sink : holding) {
+      const std::uint32_t latency = sink->maxSendLatencyMs_.load(std::memory_order_relaxed);
+      if (latency == WBEM_INFINITE) continue;
+      const auto due = sink->heldSince_ + std::chrono::milliseconds(latency);
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(due - now0),
+                        std::chrono::microseconds(0), wait);
+    }
+    const std::size_t n = queue.wait_dequeue_bulk_timed(token, batch.begin(), kDispatchBatch, wait.count());
+    const auto now = clock_->now();
+
+    ready.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      detail::SinkImpl* sink = batch[i].sink;
+      if (sink->batchFlags_.load(std::memory_order_relaxed) != WBEM_FLAG_MUST_BATCH && sink->held_.empty()) {
+        ready.push_back(std::move(batch[i]));
+        continue;
+      }
+      if (sink->held_.empty()) {
+        sink->heldSince_ = now;
+        holding.push_back(sink);
+      }
+      sink->heldBytes_ += batch[i].bytes;
+      sink->held_.push_back(std::move(batch[i]));
+    }
+    // Release the held batches that reached their size or latency bound (or stopped batching).
+    std::erase_if(holding, [&](detail::SinkImpl* sink) {
+      const std::uint32_t maxBytes = sink->maxBufferSize_.load(std::memory_order_relaxed);
+      const std::uint32_t latency = sink->maxSendLatencyMs_.load(std::memory_order_relaxed);
+      const bool full = maxBytes != 0 && sink->heldBytes_ >= maxBytes;
+      const bool late = latency != WBEM_INFINITE && now - sink->heldSince_ >= std::chrono::milliseconds(latency);
+      const bool stopped = sink->batchFlags_.load(std::memory_order_relaxed) != WBEM_FLAG_MUST_BATCH;
+      if (!full && !late && !stopped) return false;
+      for (auto& item : sink->held_) ready.push_back(std::move(item));
+      sink->held_.clear();
+      sink->heldBytes_ = 0;
+      return true;
+    });
+    if (!ready.empty()) dispatchBatch(ready.data(), ready.size(), now);
+    for (std::size_t i = 0; i < n; ++i) batch[i].event.reset();
+    ready.clear();
+  }
+}
+
+void EventService::Impl::dispatchBatch(detail::Ingest* items, std::size_t count, Clock::TimePoint now) {
+  thread_local std::vector<FilterIndex::FilterId> matched;
+  bool aggregated = false;
+  {
+    std::shared_lock lock(tableMutex_);
+    for (std::size_t i = 0; i < count; ++i) {
+      detail::Ingest& item = items[i];
+      const ClassObject& event = *item.event;
+      matched.clear();
+      item.sink->ns_.index.match(event, matched);
+      const SecurityDescriptor* sinkSecurity = item.sink->security();
+      for (FilterIndex::FilterId id : matched) {
+        auto it = table_.find(id);
+        if (it == table_.end()) continue;
+        detail::Subscription& sub = *it->second;
+        const auto& consumer = sub.consumer;
+        if (consumer->cancelled_.load(std::memory_order_relaxed)) continue;
+        if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) continue;
+        if ((item.flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) continue;
+        // Queue overflow reports are for administrators only (spec I.79).
+        if ((item.flags & detail::kSystemDrop) && !sub.owner.admin && event.inheritsFrom("__EventQueueOverflowEvent"))
+          continue;
+        ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
+        if (sub.aggregator) {
+          sub.aggregator->add(*delivered, now);
+          aggregated = true;
+          continue;
+        }
+        deliver(consumer, std::move(delivered), item.bytes, item.flags, now);
+      }
+      item.sink->pending_.fetch_sub(1, std::memory_order_relaxed);
+    }
+  }
+  if (aggregated) wakeScheduler();
+}
+
+void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
+                                 std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now) {
+  const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed);
+  const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed);
+  if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true);
+    return;
+  }
+  consumer->bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  queuedTotalBytes_.fetch_add(bytes, std::memory_order_relaxed);
+  if (!consumer->isPull()) pushInFlight_.fetch_add(1, std::memory_order_relaxed);
+  consumer->queue_.enqueue(detail::Delivery{std::move(event), bytes, flags, now});
+  if (!consumer->isPull()) schedule(consumer);
+}
+
+}  // namespace wbem

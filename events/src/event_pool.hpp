@@ -1,0 +1,60 @@
+#pragma once
+// Pooled event snapshots: indicate() copies each event into a recycled record and hands it on as
+// an ObjectPtr whose control block lives inside the record, so that the hot path pays no malloc
+// on the provider's thread and no free on the consumer's.
+
+#include <wbem/classobject.hpp>
+
+#include "concurrent_queue.hpp"
+
+#include <atomic>
+#include <cstddef>
+#include <memory>
+
+namespace wbem::detail {
+
+/// A bounded set of reusable event records. make() takes a free record (or a new one) and copies
+/// the event into it; when the last ObjectPtr to it goes, on whatever thread, the record returns
+/// to the free list. Records beyond `capacity` are freed instead of kept.
+/// Safety: make() and the records' release are thread-safe and lock-free; close() is called once
+/// by the owner, after which records are freed as they are released.
+class EventPool : public std::enable_shared_from_this<EventPool> {
+ public:
+  /// A pool keeping at most `capacity` records for reuse.
+  static std::shared_ptr<EventPool> create(std::size_t capacity);
+  ~EventPool();
+
+  /// A shared copy of `source` (assigned into a recycled record, reusing its storage); `prepare`
+  /// adjusts the copy before it is shared. Thread-safe.
+  template <typename Prepare>
+  ObjectPtr make(const ClassObject& source, Prepare&& prepare) {
+    Record* record = acquire();
+    ClassObject& copy = assign(record, source);
+    prepare(copy);
+    return share(record);
+  }
+
+  /// Stops keeping records: free ones are freed now, the rest when released. Called once.
+  void close();
+  /// Records currently kept for reuse (for tests). Thread-safe.
+  std::size_t freeRecords() const { return free_.size_approx(); }
+
+ private:
+  struct Record;
+  template <typename T>
+  friend struct RecordAllocator;
+
+  explicit EventPool(std::size_t capacity) : capacity_(capacity) {}
+  Record* acquire();
+  static ClassObject& assign(Record* record, const ClassObject& source);
+  ObjectPtr share(Record* record);
+  static void release(Record* record) noexcept;
+  void drain() noexcept;
+
+  std::size_t capacity_;
+  std::atomic<std::size_t> kept_{0};  // records created to be kept
+  std::atomic<bool> closed_{false};
+  ConcurrentQueue<Record*> free_;
+};
+
+}  // namespace wbem::detail

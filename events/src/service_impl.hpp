@@ -1,0 +1,279 @@
+#pragma once
+// EventService internals shared by its parts: sinks (sink.cpp), consumers and their delivery
+// (delivery.cpp), matching (dispatcher.cpp), providers (providers.cpp), timers, polls and
+// aggregation (scheduler.cpp), intrinsic and system events (system_events.cpp), the public calls
+// (event_service.cpp).
+//
+// Threads: provider threads call SinkImpl::indicate (lock-free); dispatcher threads match; the
+// delivery workers call push consumers; one scheduler thread runs timers, polls and aggregation
+// windows. Control calls (subscribe, cancel, provider binding) serialise on Impl::mutex_, which no
+// hot path takes except the dispatcher's shared lock on the subscription table, once per batch.
+
+#include <wbem/aggregator.hpp>
+#include <wbem/event_service.hpp>
+#include <wbem/filter.hpp>
+#include <wbem/filter_index.hpp>
+
+#include "concurrent_queue.hpp"
+#include "event_pool.hpp"
+#include "instance_poll.hpp"
+#include "timer_schedule.hpp"
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+namespace wbem {
+
+namespace detail {
+
+struct NamespaceState;
+struct ProviderState;
+struct SinkImpl;
+class ConsumerQueue;
+
+/// Rough bytes an event holds, for queue limits.
+std::uint32_t approximateSize(const ClassObject& object);
+
+/// Delivery flags carried with an event to a consumer.
+enum DeliveryFlag : std::uint8_t {
+  kDeliverAlone = 0x1,     // from a MUST_NOT_BATCH sink
+  kTimerSkipPassed = 0x2,  // a __TimerEvent whose instruction has SkipIfPassed
+  kSystemDrop = 0x4,       // a drop/failure event: its own drops raise nothing
+  kSubjectToSds = 0x8,     // its SECURITY_DESCRIPTOR decides who receives it
+  kTimerEvent = 0x10,      // a __TimerEvent: firings a lagging consumer missed are merged
+};
+
+/// One event on its way from a sink to the dispatcher.
+struct Ingest {
+  ObjectPtr event;
+  SinkImpl* sink = nullptr;
+  std::uint32_t bytes = 0;
+  std::uint8_t flags = 0;
+};
+
+/// One event waiting in a consumer's queue.
+struct Delivery {
+  ObjectPtr event;
+  std::uint32_t bytes = 0;
+  std::uint8_t flags = 0;
+  Clock::TimePoint queuedAt{};
+};
+
+/// A consumer's bounded delivery queue: pushed by dispatchers and the scheduler, drained by one
+/// delivery worker at a time (push consumers) or by pull() (pull consumers).
+class ConsumerQueue {
+ public:
+  ConsumerQueue(std::shared_ptr<ObjectSink> sink, Principal owner, std::string path, std::uint64_t limitBytes)
+      : sink_(std::move(sink)), owner_(std::move(owner)), path_(std::move(path)), limitBytes_(limitBytes) {}
+
+  const std::shared_ptr<ObjectSink>& sink() const noexcept { return sink_; }
+  bool isPull() const noexcept { return sink_ == nullptr; }
+  const Principal& owner() const noexcept { return owner_; }
+  const std::string& path() const noexcept { return path_; }
+  std::uint64_t limitBytes() const noexcept { return limitBytes_; }
+
+  BlockingConcurrentQueue<Delivery> queue_;
+  std::atomic<std::uint64_t> bytes_{0};
+  std::atomic<bool> scheduled_{false};  // on the workers' run queue or being drained
+  std::atomic<bool> cancelled_{false};
+  std::mutex deliverMutex_;  // held while the sink is called; cancel() takes it to wait
+  NamespaceState* ns = nullptr;  // where its drop and failure events are raised
+
+ private:
+  std::shared_ptr<ObjectSink> sink_;
+  Principal owner_;
+  std::string path_;
+  std::uint64_t limitBytes_;
+};
+
+/// One live subscription: a compiled filter delivering to one consumer.
+struct Subscription {
+  SubscriptionId id = 0;
+  NamespaceState* ns = nullptr;
+  std::string query;
+  std::shared_ptr<const QueryFilter> filter;
+  std::shared_ptr<ConsumerQueue> consumer;
+  Principal owner;
+  bool permanent = false;
+  bool projects = false;  // SELECT list: deliver projected copies
+  std::unique_ptr<Aggregator> aggregator;
+  std::string polledClass;  // the dynamic class this subscription polls (WITHIN), if any
+  bool intrinsic = false;   // counted in NamespaceState::intrinsicFilters
+  bool wantsDrops = false;  // counted in NamespaceState::dropFilters
+  std::vector<ProviderState*> providers;  // providers told newQuery for it
+};
+
+/// A polled dynamic class: one poll for every filter that needs it, at the smallest interval.
+struct PollState {
+  std::string className;
+  std::shared_ptr<InstanceProvider> provider;
+  std::map<SubscriptionId, Clock::duration> intervals;
+  Clock::TimePoint nextDue{};
+  detail::InstancePoll snapshot;
+};
+
+/// A registration query of a provider, compiled in its namespace.
+struct RegisteredQuery {
+  std::string text;
+  std::shared_ptr<const QueryFilter> filter;
+};
+
+/// An event provider bound in a namespace.
+struct ProviderState {
+  NamespaceState* ns = nullptr;
+  std::string name;
+  std::shared_ptr<EventProvider> object;
+  std::vector<RegisteredQuery> queries;
+  std::chrono::milliseconds initTimeout{0};
+  std::mutex callMutex;  // serialises calls into the provider
+  bool initialized = false;
+  std::shared_ptr<SinkImpl> sink;  // while active
+  std::map<SubscriptionId, std::uint32_t> concerned;  // filters it was told of, by query id
+  std::atomic<int> concernedCount{0};                 // concerned.size(), read without the lock
+  std::vector<std::weak_ptr<SinkImpl>> restricted;    // restricted sinks it made
+};
+
+/// A timer instruction stored in a namespace, with its schedule.
+struct TimerEntry {
+  ObjectPtr instruction;  // as stored: a new object means the instruction changed
+  TimerSchedule schedule;
+};
+
+/// A namespace with its filters.
+struct NamespaceState {
+  std::unique_ptr<Namespace> ns;
+  FilterIndex index;
+  std::shared_ptr<SinkImpl> systemSink;  // intrinsic, timer and system events raised here
+  std::map<std::string, std::unique_ptr<ProviderState>, NameLess> providers;
+  std::map<std::string, std::shared_ptr<InstanceProvider>, NameLess> instanceProviders;
+  std::map<std::string, PollState, NameLess> polls;
+  std::map<std::string, TimerEntry, NameLess> timers;  // by TimerId; the scheduler's own
+  // Filters whose FROM class is an intrinsic event class, so that changes raise events only when
+  // someone may want them.
+  std::atomic<int> intrinsicFilters{0};
+  // Filters that may want __EventDroppedEvent and its subclasses.
+  std::atomic<int> dropFilters{0};
+  std::atomic<bool> timersDirty{false};
+  std::atomic<bool> registrationsDirty{false};
+};
+
+}  // namespace detail
+
+struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
+  explicit Impl(EventServiceOptions options);
+
+  // event_service.cpp
+  void start();
+  void stop();
+  detail::NamespaceState& state(std::string_view name) const;
+  detail::NamespaceState* findState(std::string_view name) const;
+  SubscriptionId subscribe(std::string_view ns, std::string_view language, std::string_view query,
+                           std::shared_ptr<ObjectSink> sink, SubscriptionOptions options);
+  bool cancel(SubscriptionId id, Status reason);
+  void checkQuotas(const Principal& owner, bool permanent, bool polling) const;
+
+  // event_service.cpp (sinks)
+  std::shared_ptr<detail::SinkImpl> makeSink(detail::NamespaceState& ns, detail::ProviderState* provider,
+                                             bool restricted);
+  ArbitratorLimits limits() const;
+
+  // dispatcher.cpp
+  void dispatcherLoop(unsigned index);
+  void dispatchBatch(detail::Ingest* items, std::size_t count, Clock::TimePoint now);
+  void deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event, std::uint32_t bytes,
+               std::uint8_t flags, Clock::TimePoint now);
+  detail::BlockingConcurrentQueue<detail::Ingest>& ingestFor(const detail::SinkImpl& sink);
+
+  // delivery.cpp
+  void workerLoop(std::atomic<std::int64_t>* busySince);
+  void schedule(const std::shared_ptr<detail::ConsumerQueue>& consumer);
+  void drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer);
+  void growWorkersIfStuck(Clock::TimePoint now);
+  void discard(detail::ConsumerQueue& consumer);
+
+  // providers.cpp
+  void loadRegistrations(detail::ProviderState& provider);
+  void activateProviders(detail::Subscription& subscription);
+  void releaseProviders(detail::Subscription& subscription);
+  void shutdownProvider(detail::ProviderState& provider);
+  bool providerServes(const detail::NamespaceState& ns, const QueryFilter& filter) const;
+  void refreshRestrictedSinks(detail::NamespaceState& ns);
+
+  // scheduler.cpp
+  void schedulerLoop();
+  void wakeScheduler();
+  void runDue(Clock::TimePoint now);
+  void addPoll(detail::Subscription& subscription, std::chrono::steady_clock::duration interval);
+  void removePoll(detail::Subscription& subscription);
+  void reloadTimers(detail::NamespaceState& ns);
+
+  // system_events.cpp
+  void raiseDropped(const detail::ConsumerQueue& consumer, const ObjectPtr& event, bool overflow);
+  void raiseFailure(const detail::ConsumerQueue& consumer, const ObjectPtr& event, Status code,
+                    const std::string& description);
+
+  EventServiceOptions options_;
+  std::shared_ptr<Clock> clock_;
+  std::shared_ptr<detail::EventPool> pool_;
+
+  // Namespaces and subscriptions (control state).
+  mutable std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<detail::NamespaceState>, NameLess> namespaces_;
+  detail::NamespaceState* root_ = nullptr;  // set by start(), never changes
+  std::atomic<SubscriptionId> nextId_{1};
+
+  // Every sink made (for waitIdle, statistics and stop) and the providers' restricted sinks.
+  std::mutex sinksMutex_;
+  std::vector<std::shared_ptr<detail::SinkImpl>> sinks_;
+  std::atomic<unsigned> nextDispatcher_{0};
+
+  // The dispatcher's view of the subscriptions, read under a shared lock once per batch.
+  mutable std::shared_mutex tableMutex_;
+  std::unordered_map<SubscriptionId, std::shared_ptr<detail::Subscription>> table_;
+
+  // Ingest: one queue per dispatcher thread.
+  std::vector<std::unique_ptr<detail::BlockingConcurrentQueue<detail::Ingest>>> ingest_;
+  std::vector<std::thread> dispatchers_;
+
+  // Delivery workers.
+  detail::BlockingConcurrentQueue<std::shared_ptr<detail::ConsumerQueue>> runQueue_;
+  std::mutex workersMutex_;
+  std::vector<std::thread> workers_;
+  std::vector<std::unique_ptr<std::atomic<std::int64_t>>> busySince_;  // per worker; 0 when idle
+  std::atomic<std::uint64_t> queuedTotalBytes_{0};
+  std::atomic<std::int64_t> pushInFlight_{0};  // push deliveries queued or being delivered
+  // Limits from __ArbitratorConfiguration, refreshed on each subscribe.
+  std::atomic<std::uint64_t> totalQueueLimit_{20u << 20};
+  std::atomic<Clock::duration> maxWaitOnEvents_{std::chrono::milliseconds(2000)};
+  // Subscription counts for quotas, by uid (temporary, permanent, polling).
+  struct QuotaCounts {
+    std::uint32_t temporary = 0, permanent = 0, polling = 0;
+  };
+  std::map<std::uint32_t, QuotaCounts> quotaPerUser_;
+  QuotaCounts quotaTotal_;
+
+  // Scheduler.
+  std::thread scheduler_;
+  std::mutex schedulerMutex_;
+  std::condition_variable schedulerWake_;
+  bool schedulerPoked_ = false;
+  std::uint64_t schedulerPasses_ = 0;
+  std::condition_variable schedulerPassed_;
+
+  std::atomic<bool> running_{false};
+
+  // Counters.
+  std::atomic<std::uint64_t> delivered_{0}, dropped_{0}, failures_{0};
+};
+
+}  // namespace wbem
