@@ -22,18 +22,28 @@ void raiseIn(NamespaceState& state, const ClassObject& event, std::uint8_t flags
 
 }  // namespace
 
-IntrinsicObserver::IntrinsicObserver(NamespaceState& state) : state_(state) {}
+IntrinsicObserver::IntrinsicObserver(NamespaceState& state) : state_(state) {
+  for (const char* name : {"__ClassCreationEvent", "__ClassDeletionEvent", "__ClassModificationEvent",
+                           "__InstanceCreationEvent", "__InstanceDeletionEvent", "__InstanceModificationEvent"})
+    classes_.push_back(state.ns->getClass(name));
+}
 
-void IntrinsicObserver::classChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) {
+ObjectPtr IntrinsicObserver::eventClass(std::string_view name) const {
+  for (const ObjectPtr& c : classes_)
+    if (c->className() == name) return c;
+  throw Error(WBEM_E_INVALID_CLASS, "no intrinsic event class " + std::string(name));
+}
+
+void IntrinsicObserver::classChanged(const Namespace&, const ObjectPtr& before, const ObjectPtr& after) {
   if (state_.intrinsicFilters.load(std::memory_order_acquire) == 0) return;
   const char* kind = !before ? "__ClassCreationEvent" : !after ? "__ClassDeletionEvent" : "__ClassModificationEvent";
-  ClassObject event = spawn(ns, kind);
+  ClassObject event = eventClass(kind)->spawnInstance();
   event.put("TargetClass", Value(after ? after : before));
   if (before && after) event.put("PreviousClass", Value(before));
   raiseIn(state_, event, 0);
 }
 
-void IntrinsicObserver::instanceChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) {
+void IntrinsicObserver::instanceChanged(const Namespace&, const ObjectPtr& before, const ObjectPtr& after) {
   const ClassObject& changed = after ? *after : *before;
   if (changed.definition().inheritsFrom("__TimerInstruction")) state_.timersDirty.store(true, std::memory_order_release);
   if (changed.definition().inheritsFrom("__EventProviderRegistration") ||
@@ -42,7 +52,7 @@ void IntrinsicObserver::instanceChanged(const Namespace& ns, const ObjectPtr& be
   if (state_.intrinsicFilters.load(std::memory_order_acquire) == 0) return;
   const char* kind =
       !before ? "__InstanceCreationEvent" : !after ? "__InstanceDeletionEvent" : "__InstanceModificationEvent";
-  ClassObject event = spawn(ns, kind);
+  ClassObject event = eventClass(kind)->spawnInstance();
   event.put("TargetInstance", Value(after ? after : before));
   if (before && after) event.put("PreviousInstance", Value(before));
   raiseIn(state_, event, 0);

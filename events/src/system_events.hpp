@@ -4,6 +4,7 @@
 #include "service_impl.hpp"
 
 #include <string_view>
+#include <vector>
 
 namespace wbem::detail {
 
@@ -17,7 +18,12 @@ class IntrinsicObserver final : public NamespaceObserver {
   void instanceChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) override;
 
  private:
+  // The intrinsic event classes, looked up once: the namespace cannot be read from inside its
+  // own write lock, and system classes never change.
+  ObjectPtr eventClass(std::string_view name) const;
+
   NamespaceState& state_;
+  std::vector<ObjectPtr> classes_;
 };
 
 /// Raises `kind` (__NamespaceCreationEvent, ...) in `parent` for its child namespace `childName`.
