@@ -174,6 +174,47 @@ Namespace& EventService::createNamespace(std::string_view name) {
   return *created;
 }
 
+void EventService::deleteNamespace(std::string_view name) {
+  const std::string full = normalise(name);
+  if (iequals(full, "root")) throw Error(WBEM_E_ACCESS_DENIED, "the root namespace cannot be deleted");
+  std::vector<detail::NamespaceState*> doomed;
+  detail::NamespaceState* parent = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex_);
+    auto it = impl_->namespaces_.find(full);
+    if (it == impl_->namespaces_.end()) throw Error(WBEM_E_INVALID_NAMESPACE, "namespace " + full + " does not exist");
+    auto p = impl_->namespaces_.find(parentOf(full));
+    parent = p == impl_->namespaces_.end() ? nullptr : p->second.get();
+    for (auto n = impl_->namespaces_.begin(); n != impl_->namespaces_.end();) {
+      const std::string& key = n->first;
+      const bool below = key.size() > full.size() && key[full.size()] == '\\' && iequals(key.substr(0, full.size()), full);
+      if (!iequals(key, full) && !below) {
+        ++n;
+        continue;
+      }
+      doomed.push_back(n->second.get());
+      impl_->deletedNamespaces_.push_back(std::move(n->second));
+      n = impl_->namespaces_.erase(n);
+    }
+  }
+  std::vector<SubscriptionId> ids;
+  {
+    std::shared_lock table(impl_->tableMutex_);
+    for (const auto& [id, sub] : impl_->table_)
+      if (std::find(doomed.begin(), doomed.end(), sub->ns) != doomed.end()) ids.push_back(id);
+  }
+  for (SubscriptionId id : ids) impl_->cancel(id, WBEM_E_INVALID_NAMESPACE);
+  for (detail::NamespaceState* state : doomed) {
+    state->ns->setObserver(nullptr);
+    for (auto& [pname, provider] : state->providers) {
+      std::lock_guard call(provider->callMutex);
+      impl_->shutdownProvider(*provider);
+    }
+    state->systemSink->release();
+  }
+  if (parent) detail::raiseNamespaceEvent(*parent, "__NamespaceDeletionEvent", full.substr(parentOf(full).size() + 1));
+}
+
 Namespace* EventService::findNamespace(std::string_view name) const {
   detail::NamespaceState* s = impl_->findState(name);
   return s ? s->ns.get() : nullptr;

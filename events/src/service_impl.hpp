@@ -230,6 +230,8 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<detail::NamespaceState>, NameLess> namespaces_;
   detail::NamespaceState* root_ = nullptr;  // set by start(), never changes
+  // Deleted namespaces: kept, since sinks and consumers still point at them, until the end.
+  std::vector<std::unique_ptr<detail::NamespaceState>> deletedNamespaces_;
   std::atomic<SubscriptionId> nextId_{1};
 
   // Every sink made (for waitIdle, statistics and stop) and the providers' restricted sinks.

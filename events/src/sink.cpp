@@ -166,6 +166,7 @@ Status SinkImpl::setStatus(std::int32_t flags, Status result) {
 }
 
 Status SinkImpl::isActive() const {
+  if (released_.load()) return WBEM_S_FALSE;  // the provider was shut down (or the service stopped)
   if (restriction_.empty()) {
     if (!provider_) return WBEM_S_NO_ERROR;
     return provider_->concernedCount.load(std::memory_order_acquire) > 0 ? WBEM_S_NO_ERROR : WBEM_S_FALSE;
@@ -180,6 +181,7 @@ Status SinkImpl::isActive() const {
 }
 
 std::shared_ptr<EventSink> SinkImpl::getRestrictedSink(const std::vector<std::string>& queries) {
+  if (released_.load()) throw Error(WBEM_E_CALL_CANCELLED, "the sink was released");
   if (queries.empty()) throw Error(WBEM_E_INVALID_PARAMETER, "GetRestrictedSink needs at least one query");
   std::vector<RegisteredQuery> restriction;
   for (const std::string& text : queries)

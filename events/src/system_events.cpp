@@ -16,8 +16,13 @@ ClassObject spawn(const Namespace& ns, std::string_view className) { return ns.g
 
 void raiseIn(NamespaceState& state, const ClassObject& event, std::uint8_t flags) {
   const Status s = state.systemSink->raise(std::span<const ClassObject>(&event, 1), flags);
-  if (isError(s))
-    spdlog::warn("{} in {} was not raised: {}", event.className(), state.ns->name(), statusName(s));
+  if (!isError(s)) return;
+  // Logged on the 1st, 2nd, 4th, 8th... failure: a flood must not turn into a flood of log lines.
+  static std::atomic<std::uint64_t> failures{0};
+  const std::uint64_t n = ++failures;
+  if ((n & (n - 1)) == 0)
+    spdlog::warn("{} in {} was not raised: {} ({} such failures so far)", event.className(), state.ns->name(),
+                 statusName(s), n);
 }
 
 }  // namespace

@@ -109,6 +109,12 @@ class EventService {
   /// __NamespaceCreationEvent in the parent. WBEM_E_ALREADY_EXISTS, WBEM_E_INVALID_NAMESPACE.
   /// Changes to its classes and instances raise the intrinsic events from then on. Thread-safe.
   Namespace& createNamespace(std::string_view name);
+  /// Deletes namespace `name` and the namespaces below it: their subscriptions end (each sink gets
+  /// setStatus(COMPLETE, WBEM_E_INVALID_NAMESPACE)), their providers are shut down, and
+  /// __NamespaceDeletionEvent is raised in the parent. `root` cannot be deleted
+  /// (WBEM_E_ACCESS_DENIED); WBEM_E_INVALID_NAMESPACE when there is none. References to the deleted
+  /// Namespace objects stay valid until the service is destroyed. Thread-safe.
+  void deleteNamespace(std::string_view name);
   /// The namespace `name` ("root\\test" or "root/test", case-insensitive), or nullptr. Thread-safe.
   Namespace* findNamespace(std::string_view name) const;
   /// The namespace `name`; WBEM_E_INVALID_NAMESPACE when there is none. Thread-safe.
