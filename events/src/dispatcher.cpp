@@ -71,6 +71,7 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       }
       sink->heldBytes_ += batch[i].bytes;
       sink->held_.push_back(std::move(batch[i]));
+      sink->heldCount_.store(sink->held_.size(), std::memory_order_release);
     }
     // Release the held batches that reached their size or latency bound (or stopped batching).
     std::erase_if(holding, [&](detail::SinkImpl* sink) {
@@ -83,6 +84,7 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       for (auto& item : sink->held_) ready.push_back(std::move(item));
       sink->held_.clear();
       sink->heldBytes_ = 0;
+      sink->heldCount_.store(0, std::memory_order_release);
       return true;
     });
     if (!ready.empty()) dispatchBatch(ready.data(), ready.size(), now);
@@ -111,7 +113,10 @@ void EventService::Impl::dispatchBatch(detail::Ingest* items, std::size_t count,
         if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) continue;
         if ((item.flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) continue;
         // Queue overflow reports are for administrators only (spec I.79).
-        if ((item.flags & detail::kSystemDrop) && !sub.owner.admin && event.inheritsFrom("__EventQueueOverflowEvent"))
+        // (inheritsFrom() excludes the object's own class, so the class itself is named too.)
+        if ((item.flags & detail::kSystemDrop) && !sub.owner.admin &&
+            (iequals(event.className(), "__EventQueueOverflowEvent") ||
+             event.inheritsFrom("__EventQueueOverflowEvent")))
           continue;
         ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
         if (sub.aggregator) {

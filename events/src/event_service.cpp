@@ -508,7 +508,7 @@ bool EventService::waitIdle(std::chrono::milliseconds timeout) {
   auto quiet = [&] {
     std::lock_guard lock(impl_->sinksMutex_);
     for (const auto& sink : impl_->sinks_)
-      if (sink->pending_.load() != 0 || !sink->held_.empty()) return false;
+      if (sink->pending_.load() != 0 || sink->heldCount_.load() != 0) return false;
     return impl_->pushInFlight_.load(std::memory_order_acquire) == 0;
   };
   while (std::chrono::steady_clock::now() < deadline) {
@@ -517,10 +517,15 @@ bool EventService::waitIdle(std::chrono::milliseconds timeout) {
       // nothing, everything raised before the call has been handled.
       std::unique_lock lock(impl_->schedulerMutex_);
       const std::uint64_t target = impl_->schedulerPasses_ + 2;
-      impl_->schedulerPoked_ = true;
-      impl_->schedulerWake_.notify_all();
-      if (!impl_->schedulerPassed_.wait_until(lock, deadline, [&] { return impl_->schedulerPasses_ >= target; }))
-        return false;
+      // The scheduler consumes a poke when it wakes: poke again until both passes ran, or the
+      // second would wait for its idle timeout.
+      while (impl_->schedulerPasses_ < target) {
+        impl_->schedulerPoked_ = true;
+        impl_->schedulerWake_.notify_all();
+        if (!impl_->schedulerPassed_.wait_until(
+                lock, deadline, [&] { return impl_->schedulerPasses_ >= target || !impl_->schedulerPoked_; }))
+          return false;
+      }
       lock.unlock();
       if (quiet()) return true;
     }

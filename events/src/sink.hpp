@@ -48,6 +48,7 @@ struct SinkImpl final : EventSink, std::enable_shared_from_this<SinkImpl> {
   std::vector<Ingest> held_;
   std::uint64_t heldBytes_ = 0;
   Clock::TimePoint heldSince_{};
+  std::atomic<std::size_t> heldCount_{0};  // held_.size(), for other threads (waitIdle)
 
  private:
   // What indicate() needs to know of an event's class, found once per class.
