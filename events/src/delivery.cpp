@@ -92,7 +92,7 @@ void EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQue
     }
     if (now - d.queuedAt > maxWait) {  // waited longer than MaxWaitOnEvents: discarded
       dropped_.fetch_add(1, std::memory_order_relaxed);
-      if (!(d.flags & detail::kSystemDrop)) raiseDropped(*consumer, d.event, false);
+      if (!(d.flags & detail::kSystemDrop)) raiseDropped(*consumer, d.event, false, 0);
       d.event.reset();
       continue;
     }

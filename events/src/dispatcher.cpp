@@ -138,7 +138,7 @@ void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& c
   const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed);
   if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
     dropped_.fetch_add(1, std::memory_order_relaxed);
-    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true);
+    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
     return;
   }
   consumer->bytes_.fetch_add(bytes, std::memory_order_relaxed);

@@ -1,6 +1,8 @@
 #include "event_pool.hpp"
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <new>
 #include <optional>
 
@@ -10,6 +12,10 @@ struct EventPool::Record {
   std::optional<ClassObject> object;  // empty until first used; then assigned over, reusing storage
   std::shared_ptr<EventPool> pool;  // keeps the free list alive while the record is out
   bool kept = false;                // returns to the free list rather than being freed
+  // Released with release order before the record is queued as free and read with acquire order
+  // when it is taken: the last reader's accesses happen before the next writer's, explicitly
+  // rather than through the queue's fences (which ThreadSanitizer cannot see).
+  std::atomic<std::uint32_t> handoff{0};
   // Storage for the shared_ptr control block, so that sharing a record allocates nothing.
   alignas(std::max_align_t) unsigned char controlBlock[64];
 };
@@ -46,7 +52,10 @@ EventPool::~EventPool() { drain(); }
 
 EventPool::Record* EventPool::acquire() {
   Record* record = nullptr;
-  if (free_.try_dequeue(record)) return record;
+  if (free_.try_dequeue(record)) {
+    (void)record->handoff.load(std::memory_order_acquire);
+    return record;
+  }
   record = new Record;
   record->pool = shared_from_this();
   // Keep it only while under capacity and open; beyond that it is freed on release.
@@ -72,6 +81,7 @@ ObjectPtr EventPool::share(Record* record) {
 void EventPool::release(Record* record) noexcept {
   EventPool& pool = *record->pool;
   if (record->kept && !pool.closed_.load(std::memory_order_acquire)) {
+    record->handoff.fetch_add(1, std::memory_order_release);
     pool.free_.enqueue(record);
     // close() may have drained just before this enqueue: drain again so nothing stays behind.
     if (pool.closed_.load(std::memory_order_acquire)) pool.drain();

@@ -453,7 +453,9 @@ bool EventService::Impl::cancel(SubscriptionId id, Status reason) {
     std::lock_guard wait(sub->consumer->deliverMutex_);
     discard(*sub->consumer);
   }
-  sub->consumer->queue_.enqueue(detail::Delivery{});  // wakes a puller waiting on it
+  // Wakes a puller waiting on it. Only pull queues get it: a delivery worker draining a push
+  // queue would count the marker as a delivery in flight and unbalance pushInFlight_.
+  if (sub->consumer->isPull()) sub->consumer->queue_.enqueue(detail::Delivery{});
   if (const auto& sink = sub->consumer->sink()) {
     try {
       sink->setStatus(WBEM_STATUS_COMPLETE, reason, {}, nullptr);

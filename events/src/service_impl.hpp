@@ -218,7 +218,10 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void reloadTimers(detail::NamespaceState& ns);
 
   // system_events.cpp
-  void raiseDropped(const detail::ConsumerQueue& consumer, const ObjectPtr& event, bool overflow);
+  /// Raises __EventQueueOverflowEvent (when `overflow`, with the queue's size in bytes as it would
+  /// have been with the event) or __EventDroppedEvent for `event`, which `consumer` loses.
+  void raiseDropped(const detail::ConsumerQueue& consumer, const ObjectPtr& event, bool overflow,
+                    std::uint64_t queueSize);
   void raiseFailure(const detail::ConsumerQueue& consumer, const ObjectPtr& event, Status code,
                     const std::string& description);
 

@@ -74,7 +74,8 @@ void raiseNamespaceEvent(NamespaceState& parent, std::string_view kind, std::str
 
 }  // namespace detail
 
-void EventService::Impl::raiseDropped(const detail::ConsumerQueue& consumer, const ObjectPtr& event, bool overflow) {
+void EventService::Impl::raiseDropped(const detail::ConsumerQueue& consumer, const ObjectPtr& event, bool overflow,
+                                      std::uint64_t queueSize) {
   detail::NamespaceState& state = *consumer.ns;
   if (state.dropFilters.load(std::memory_order_acquire) == 0) return;
   ClassObject dropped = detail::spawn(*state.ns, overflow ? "__EventQueueOverflowEvent" : "__EventDroppedEvent");
@@ -82,7 +83,7 @@ void EventService::Impl::raiseDropped(const detail::ConsumerQueue& consumer, con
   dropped.put("IntendedConsumer", Value::reference(consumer.path()));
   if (overflow)
     dropped.put("CurrentQueueSize",
-                Value(static_cast<std::uint32_t>(std::min<std::uint64_t>(consumer.bytes_.load(), UINT32_MAX))));
+                Value(static_cast<std::uint32_t>(std::min<std::uint64_t>(queueSize, UINT32_MAX))));
   detail::raiseIn(state, dropped, detail::kSystemDrop);
 }
 
