@@ -8,11 +8,13 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 
 namespace wbem {
 namespace {
 
 constexpr std::size_t kDeliveryBatch = 256;
+constexpr int kRoundsPerTurn = 16;
 constexpr auto kWorkerIdleWait = std::chrono::milliseconds(100);
 
 std::int64_t ticksOf(Clock::TimePoint t) { return t.time_since_epoch().count(); }
@@ -55,10 +57,19 @@ void EventService::Impl::workerLoop(std::atomic<std::int64_t>* busySince) {
   std::atomic<std::int64_t>& busy = *busySince;
   while (running_.load(std::memory_order_acquire)) {
     std::shared_ptr<detail::ConsumerQueue> consumer;
-    if (!runQueue_.wait_dequeue_timed(consumer, std::chrono::duration_cast<std::chrono::microseconds>(kWorkerIdleWait)))
+    bool got = runQueue_.try_dequeue(consumer);
+    for (int i = 0; !got && i < detail::kYieldsBeforeBlocking; ++i) {
+      std::this_thread::yield();
+      got = runQueue_.try_dequeue(consumer);
+    }
+    if (!got &&
+        !runQueue_.wait_dequeue_timed(consumer, std::chrono::duration_cast<std::chrono::microseconds>(kWorkerIdleWait)))
       continue;
     busy.store(ticksOf(std::chrono::steady_clock::now()), std::memory_order_relaxed);
-    drainConsumer(consumer);
+    // A few batches per turn: fewer hand-backs and wake-ups while a consumer is busy, and still a
+    // turn for the others on the run queue.
+    for (int round = 0; round < kRoundsPerTurn && drainConsumer(consumer); ++round) {
+    }
     busy.store(0, std::memory_order_relaxed);
     // Hand the consumer back: if events arrived after the drain, someone must take it again.
     consumer->scheduled_.store(false, std::memory_order_release);
@@ -66,14 +77,14 @@ void EventService::Impl::workerLoop(std::atomic<std::int64_t>* busySince) {
   }
 }
 
-void EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer) {
+bool EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer) {
   thread_local std::vector<detail::Delivery> batch(kDeliveryBatch);
   thread_local std::vector<ObjectPtr> events;
   thread_local std::vector<std::uint8_t> flags;
 
   std::lock_guard lock(consumer->deliverMutex_);
   const std::size_t n = consumer->queue_.try_dequeue_bulk(batch.begin(), kDeliveryBatch);
-  if (n == 0) return;
+  if (n == 0) return false;
   std::uint64_t bytes = 0;
   for (std::size_t i = 0; i < n; ++i) bytes += batch[i].bytes;
   consumer->bytes_.fetch_sub(bytes, std::memory_order_relaxed);
@@ -135,6 +146,7 @@ void EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQue
   if (start < events.size()) call(start, events.size());
   events.clear();
   pushInFlight_.fetch_sub(static_cast<std::int64_t>(n), std::memory_order_release);
+  return n == kDeliveryBatch;
 }
 
 void EventService::Impl::growWorkersIfStuck(Clock::TimePoint) {

@@ -8,6 +8,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <thread>
 
 namespace wbem {
 namespace {
@@ -55,7 +56,12 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       wait = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(due - now0),
                         std::chrono::microseconds(0), wait);
     }
-    const std::size_t n = queue.wait_dequeue_bulk_timed(token, batch.begin(), kDispatchBatch, wait.count());
+    std::size_t n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
+    for (int i = 0; n == 0 && i < detail::kYieldsBeforeBlocking && holding.empty(); ++i) {
+      std::this_thread::yield();
+      n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
+    }
+    if (n == 0) n = queue.wait_dequeue_bulk_timed(token, batch.begin(), kDispatchBatch, wait.count());
     const auto now = clock_->now();
 
     ready.clear();
@@ -87,15 +93,30 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       sink->heldCount_.store(0, std::memory_order_release);
       return true;
     });
-    if (!ready.empty()) dispatchBatch(ready.data(), ready.size(), now);
+    if (!ready.empty()) dispatchBatch(index, ready.data(), ready.size(), now);
     for (std::size_t i = 0; i < n; ++i) batch[i].event.reset();
     ready.clear();
   }
 }
 
-void EventService::Impl::dispatchBatch(detail::Ingest* items, std::size_t count, Clock::TimePoint now) {
+namespace {
+// The consumers a dispatcher staged events for in its current batch (one list per dispatcher).
+thread_local std::vector<const std::shared_ptr<detail::ConsumerQueue>*> touched;
+thread_local std::uint64_t stagedTotal = 0;
+}  // namespace
+
+void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, std::size_t count, Clock::TimePoint now) {
   thread_local std::vector<FilterIndex::FilterId> matched;
   bool aggregated = false;
+  // A sink's counters are settled once per run of its events, not once per event: they share
+  // cache lines with the provider's thread.
+  detail::SinkImpl* runSink = nullptr;
+  std::int64_t run = 0;
+  auto settle = [&] {
+    if (!runSink) return;
+    runSink->dispatched_.fetch_add(static_cast<std::uint64_t>(run), std::memory_order_relaxed);
+    runSink->pending_.fetch_sub(run, std::memory_order_release);
+  };
   {
     std::shared_lock lock(tableMutex_);
     for (std::size_t i = 0; i < count; ++i) {
@@ -108,15 +129,12 @@ void EventService::Impl::dispatchBatch(detail::Ingest* items, std::size_t count,
         auto it = table_.find(id);
         if (it == table_.end()) continue;
         detail::Subscription& sub = *it->second;
-        const auto& consumer = sub.consumer;
-        if (consumer->cancelled_.load(std::memory_order_relaxed)) continue;
+        if (sub.consumer->cancelled_.load(std::memory_order_relaxed)) continue;
         if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) continue;
         if ((item.flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) continue;
         // Queue overflow reports are for administrators only (spec I.79).
-        // (inheritsFrom() excludes the object's own class, so the class itself is named too.)
         if ((item.flags & detail::kSystemDrop) && !sub.owner.admin &&
-            (iequals(event.className(), "__EventQueueOverflowEvent") ||
-             event.inheritsFrom("__EventQueueOverflowEvent")))
+            (event.className() == "__EventQueueOverflowEvent" || event.inheritsFrom("__EventQueueOverflowEvent")))
           continue;
         ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
         if (sub.aggregator) {
@@ -124,12 +142,53 @@ void EventService::Impl::dispatchBatch(detail::Ingest* items, std::size_t count,
           aggregated = true;
           continue;
         }
-        deliver(consumer, std::move(delivered), item.bytes, item.flags, now);
+        stage(index, sub.consumer, std::move(delivered), item.bytes, item.flags, now);
       }
-      item.sink->pending_.fetch_sub(1, std::memory_order_relaxed);
+      if (item.sink != runSink) {
+        settle();
+        runSink = item.sink;
+        run = 0;
+      }
+      ++run;
     }
+    flushStaged(index);
   }
+  settle();
   if (aggregated) wakeScheduler();
+}
+
+void EventService::Impl::stage(unsigned index, const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
+                               std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now) {
+  detail::ConsumerQueue::Staged& staged = consumer->staged_[index];
+  const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed) + staged.bytes;
+  const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed) + stagedTotal;
+  if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
+    dropped_.fetch_add(1, std::memory_order_relaxed);
+    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
+    return;
+  }
+  if (staged.items.empty()) touched.push_back(&consumer);
+  staged.items.push_back(detail::Delivery{std::move(event), bytes, flags, now});
+  staged.bytes += bytes;
+  stagedTotal += bytes;
+}
+
+void EventService::Impl::flushStaged(unsigned index) {
+  for (const std::shared_ptr<detail::ConsumerQueue>* entry : touched) {
+    const std::shared_ptr<detail::ConsumerQueue>& consumer = *entry;
+    detail::ConsumerQueue::Staged& staged = consumer->staged_[index];
+    const std::size_t n = staged.items.size();
+    // Counted before the events become visible: the worker uncounts them after delivering.
+    consumer->bytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
+    queuedTotalBytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
+    if (!consumer->isPull()) pushInFlight_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
+    consumer->queue_.enqueue_bulk(std::make_move_iterator(staged.items.begin()), n);
+    staged.items.clear();
+    staged.bytes = 0;
+    if (!consumer->isPull()) schedule(consumer);
+  }
+  touched.clear();
+  stagedTotal = 0;
 }
 
 void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,

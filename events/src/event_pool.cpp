@@ -50,9 +50,21 @@ std::shared_ptr<EventPool> EventPool::create(std::size_t capacity) {
 
 EventPool::~EventPool() { drain(); }
 
+EventPool::Cache::~Cache() {
+  while (size != 0) release(records[--size]);
+}
+
 EventPool::Record* EventPool::acquire() {
+  thread_local Cache cache;
+  if (cache.pool.get() != this) {
+    while (cache.size != 0) release(cache.records[--cache.size]);
+    cache.pool = shared_from_this();
+  }
+  if (cache.size == 0 && !closed_.load(std::memory_order_relaxed))
+    cache.size = free_.try_dequeue_bulk(cache.records, Cache::kCapacity);
   Record* record = nullptr;
-  if (free_.try_dequeue(record)) {
+  if (cache.size != 0) {
+    record = cache.records[--cache.size];
     (void)record->handoff.load(std::memory_order_acquire);
     return record;
   }

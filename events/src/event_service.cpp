@@ -375,6 +375,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
   std::string path = options.consumerPath.empty() ? "__TemporaryConsumer.Id=" + std::to_string(sub->id) : options.consumerPath;
   sub->consumer = std::make_shared<detail::ConsumerQueue>(std::move(sink), sub->owner, std::move(path), queueLimit);
   sub->consumer->ns = &ns;
+  sub->consumer->staged_.resize(options_.dispatcherThreads);
 
   activateProviders(*sub);  // throws after undoing its own work
   try {
@@ -541,7 +542,7 @@ EventServiceStatistics EventService::statistics() const {
   {
     std::lock_guard lock(impl_->sinksMutex_);
     for (const auto& sink : impl_->sinks_) {
-      stats.indicated += sink->indicated_.load(std::memory_order_relaxed);
+      stats.indicated += sink->dispatched_.load(std::memory_order_relaxed);
       stats.rejectedBusy += sink->rejected_.load(std::memory_order_relaxed);
     }
   }

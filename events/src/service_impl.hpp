@@ -87,6 +87,13 @@ class ConsumerQueue {
   std::atomic<bool> scheduled_{false};  // on the workers' run queue or being drained
   std::atomic<bool> cancelled_{false};
   std::mutex deliverMutex_;  // held while the sink is called; cancel() takes it to wait
+  // What each dispatcher matched for this consumer in its current batch, queued in one bulk
+  // operation at the batch's end (one entry per dispatcher; each touches only its own).
+  struct Staged {
+    std::vector<Delivery> items;
+    std::uint64_t bytes = 0;
+  };
+  std::vector<Staged> staged_;
   NamespaceState* ns = nullptr;  // where its drop and failure events are raised
 
  private:
@@ -189,7 +196,10 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
 
   // dispatcher.cpp
   void dispatcherLoop(unsigned index);
-  void dispatchBatch(detail::Ingest* items, std::size_t count, Clock::TimePoint now);
+  void dispatchBatch(unsigned index, detail::Ingest* items, std::size_t count, Clock::TimePoint now);
+  void stage(unsigned index, const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
+             std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now);
+  void flushStaged(unsigned index);
   void deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event, std::uint32_t bytes,
                std::uint8_t flags, Clock::TimePoint now);
   detail::BlockingConcurrentQueue<detail::Ingest>& ingestFor(const detail::SinkImpl& sink);
@@ -197,7 +207,8 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   // delivery.cpp
   void workerLoop(std::atomic<std::int64_t>* busySince);
   void schedule(const std::shared_ptr<detail::ConsumerQueue>& consumer);
-  void drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer);
+  /// Delivers one batch of the consumer's queue; true when it was a full batch (more may wait).
+  bool drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer);
   void growWorkersIfStuck(Clock::TimePoint now);
   void discard(detail::ConsumerQueue& consumer);
 

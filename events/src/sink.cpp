@@ -123,13 +123,15 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
   if (batchFlags_.load(std::memory_order_relaxed) == WBEM_FLAG_MUST_NOT_BATCH) itemFlags |= kDeliverAlone;
   if (subjectToSds) itemFlags |= kSubjectToSds;
 
+  // The first thread to indicate owns the sink's producer token.
+  const std::thread::id self = std::this_thread::get_id();
+  std::thread::id owner = tokenOwner_.load(std::memory_order_relaxed);
+  if (owner == std::thread::id() && tokenOwner_.compare_exchange_strong(owner, self)) owner = self;
+  const bool ownsToken = owner == self;
   auto enqueueAll = [&](Ingest* items, std::size_t count) {
     auto& queue = service_.ingestFor(*this);
-    const std::thread::id self = std::this_thread::get_id();
-    std::thread::id owner = tokenOwner_.load(std::memory_order_relaxed);
-    if (owner == std::thread::id() && tokenOwner_.compare_exchange_strong(owner, self)) owner = self;
-    const bool queued = owner == self ? queue.enqueue_bulk(*token_, std::make_move_iterator(items), count)
-                                      : queue.enqueue_bulk(std::make_move_iterator(items), count);
+    const bool queued = ownsToken ? queue.enqueue_bulk(*token_, std::make_move_iterator(items), count)
+                                  : queue.enqueue_bulk(std::make_move_iterator(items), count);
     if (!queued) throw std::bad_alloc();
   };
 
@@ -142,11 +144,13 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
       if (!wanted) continue;
     }
     const ClassInfo& info = classInfo(object);
-    ObjectPtr event = service_.pool_->make(object, [&](ClassObject& copy) {
-      copy.setOrigin({}, {});
-      if (info.timeCreated && copy.get(*info.timeCreated).isNull())
-        copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
-    });
+    ObjectPtr event = service_.pool_->make(
+        object,
+        [&](ClassObject& copy) {
+          copy.setOrigin({}, {});
+          if (info.timeCreated && copy.get(*info.timeCreated).isNull())
+            copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
+        });
     const std::uint32_t bytes = approximateSize(*event);
     stack[used++] = Ingest{std::move(event), this, bytes, itemFlags};
     if (used == kStackBatch) {
@@ -155,7 +159,6 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     }
   }
   if (used) enqueueAll(stack, used);
-  indicated_.fetch_add(accepted, std::memory_order_relaxed);
   return WBEM_S_NO_ERROR;
 }
 

@@ -36,8 +36,10 @@ struct SinkImpl final : EventSink, std::enable_shared_from_this<SinkImpl> {
   unsigned dispatcher_;
   std::vector<RegisteredQuery> restriction_;  // a restricted sink's queries
 
-  std::atomic<std::int64_t> pending_{0};  // events queued, not yet dispatched
-  std::atomic<std::uint64_t> indicated_{0};
+  // Events queued, not yet dispatched: raised by the provider's thread, lowered by the dispatcher;
+  // on its own cache line so that the sink's other fields do not bounce with it.
+  alignas(64) std::atomic<std::int64_t> pending_{0};
+  alignas(64) std::atomic<std::uint64_t> dispatched_{0};  // counted by the dispatcher
   std::atomic<std::uint64_t> rejected_{0};
 
   // Batching (setBatchingParameters), read by the dispatcher.
@@ -63,7 +65,7 @@ struct SinkImpl final : EventSink, std::enable_shared_from_this<SinkImpl> {
   const ClassInfo& classInfo(const ClassObject& object);
 
   std::atomic<bool> released_{false};
-  std::atomic<int> calls_{0};
+  alignas(64) std::atomic<int> calls_{0};  // indicate() calls running, touched by provider threads only
   // The first thread to indicate uses the sink's producer token (fastest); others use their own
   // implicit producer. Each thread thus always takes the same path, which keeps its order.
   std::atomic<std::thread::id> tokenOwner_{};

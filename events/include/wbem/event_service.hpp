@@ -80,7 +80,7 @@ struct ArbitratorLimits {
 
 /// Counters, for tests, benchmarks and `wbemctl`.
 struct EventServiceStatistics {
-  std::uint64_t indicated = 0;        // events accepted from sinks
+  std::uint64_t indicated = 0;        // events accepted from sinks and matched (counted at dispatch)
   std::uint64_t rejectedBusy = 0;     // events refused with WBEM_E_SERVER_TOO_BUSY
   std::uint64_t delivered = 0;        // event deliveries to consumers
   std::uint64_t dropped = 0;          // deliveries dropped (queue full or too old)
