@@ -22,10 +22,19 @@ struct QueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
 // run meanwhile.
 inline constexpr int kYieldsBeforeBlocking = 16;
 
+// For the many small queues (one per consumer): small blocks, so that an idle consumer holds
+// little memory.
+struct SmallQueueTraits : moodycamel::ConcurrentQueueDefaultTraits {
+  static const std::size_t BLOCK_SIZE = 32;
+  static const int MAX_SEMA_SPINS = 500;
+};
+
 template <typename T>
 using ConcurrentQueue = moodycamel::ConcurrentQueue<T, QueueTraits>;
 template <typename T>
 using BlockingConcurrentQueue = moodycamel::BlockingConcurrentQueue<T, QueueTraits>;
+template <typename T>
+using SmallBlockingQueue = moodycamel::BlockingConcurrentQueue<T, SmallQueueTraits>;
 using ProducerToken = moodycamel::ProducerToken;
 using ConsumerToken = moodycamel::ConsumerToken;
 

@@ -328,7 +328,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
   sub->id = nextId_.fetch_add(1);
   sub->ns = &ns;
   sub->query = std::string(query);
-  sub->owner = options.owner ? *options.owner : Principal::current();
+  sub->owner = options.owner ? *options.owner : processPrincipal_;
   sub->permanent = options.permanent;
   sub->projects = !filter->query().selectAll;
   const ClassDef& from = filter->fromClass()->definition();

@@ -82,7 +82,7 @@ class ConsumerQueue {
   const std::string& path() const noexcept { return path_; }
   std::uint64_t limitBytes() const noexcept { return limitBytes_; }
 
-  BlockingConcurrentQueue<Delivery> queue_;
+  SmallBlockingQueue<Delivery> queue_{0};  // no blocks until the first event
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<bool> scheduled_{false};  // on the workers' run queue or being drained
   std::atomic<bool> cancelled_{false};
@@ -238,6 +238,7 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
 
   EventServiceOptions options_;
   std::shared_ptr<Clock> clock_;
+  Principal processPrincipal_ = Principal::current();  // the default owner (read once: it reads /etc/group)
   std::shared_ptr<detail::EventPool> pool_;
 
   // Namespaces and subscriptions (control state).

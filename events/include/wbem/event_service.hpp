@@ -49,7 +49,8 @@ struct EventServiceOptions {
 /// Who subscribes and how; the defaults describe a temporary consumer of the calling process.
 struct SubscriptionOptions {
   /// The subscriber: quotas, sink security, per-event descriptors and admin-only events
-  /// (__EventQueueOverflowEvent) are judged against it. Principal::current() when unset.
+  /// (__EventQueueOverflowEvent) are judged against it. When unset, the process's principal as it
+  /// was when the service was created.
   std::optional<Principal> owner;
   /// A permanent subscription (an __EventFilter bound to a consumer): accessCheck is given the
   /// owner, and the permanent quotas apply. Temporary otherwise.
