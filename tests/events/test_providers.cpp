@@ -342,6 +342,32 @@ TEST_CASE("setBatchingParameters: MUST_NOT_BATCH delivers one event per call; ba
   CHECK(texts(consumer->events(), "N") == std::vector<std::string>{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"});
 }
 
+TEST_CASE("setBatchingParameters: MUST_BATCH holds events until the latency bound, then delivers them together",
+          "[providers][sink]") {
+  Fixture f;
+  auto consumer = f.subscribe("SELECT * FROM E");
+  auto sink = f.sink();
+  REQUIRE(sink->setBatchingParameters(WBEM_FLAG_MUST_BATCH, 1u << 20, 1000) == WBEM_S_NO_ERROR);
+  for (std::int32_t n = 0; n < 3; ++n) REQUIRE(sink->indicate(f.event("held", n)) == WBEM_S_NO_ERROR);
+  // Held: nothing is delivered while the (manual) clock stands still.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));
+  CHECK(consumer->events().empty());
+  f.clock->advance(std::chrono::milliseconds(1000));
+  REQUIRE(f.service.waitIdle());
+  CHECK(consumer->calls() == std::vector<std::size_t>{3});
+  CHECK(texts(consumer->events(), "N") == std::vector<std::string>{"0", "1", "2"});
+}
+
+TEST_CASE("setBatchingParameters: MUST_BATCH releases a batch when it reaches maxBufferSize", "[providers][sink]") {
+  Fixture f;
+  auto consumer = f.subscribe("SELECT * FROM E");
+  auto sink = f.sink();
+  REQUIRE(sink->setBatchingParameters(WBEM_FLAG_MUST_BATCH, 1, WBEM_INFINITE) == WBEM_S_NO_ERROR);
+  REQUIRE(sink->indicate(f.event("full")) == WBEM_S_NO_ERROR);  // any event fills a 1-byte buffer
+  REQUIRE(f.service.waitIdle());
+  CHECK(texts(consumer->events(), "S") == std::vector<std::string>{"full"});
+}
+
 TEST_CASE("indicate refuses objects that are not event instances", "[providers][sink]") {
   Fixture f;
   auto consumer = f.subscribe("SELECT * FROM E");
