@@ -11,6 +11,7 @@ readonly PACKAGES=(
   libspdlog-dev libfmt-dev                    # logging and formatting
   libboost-dev                                # Boost headers
   libconcurrentqueue-dev                      # lock-free queues
+  libabsl-dev                                 # flat hash maps of the filter index
   libsqlite3-dev                              # SQLite storage
   nlohmann-json3-dev                          # JSON output of wbemctl
   clang libclang-rt-14-dev                    # libFuzzer targets

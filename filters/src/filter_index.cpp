@@ -10,12 +10,15 @@
 #include <cmath>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string_view>
 #include <utility>
 
 #include "filter_detail.hpp"
+
+#include <absl/container/flat_hash_map.h>
 
 namespace wbem {
 namespace {
@@ -186,41 +189,116 @@ struct Entry {
   bool verify;
 };
 
-// A range threshold: the exact number, and its nearest double to compare first. Rounding to
-// the nearest double never reverses an order, so differing doubles decide; equal ones defer to
-// the exact (x87) comparison, which is several times slower.
-struct NumKey {
-  double approx;
-  Number exact;
-
-  explicit NumKey(Number n) noexcept : approx(static_cast<double>(n)), exact(n) {}
-  friend bool operator<(const NumKey& a, const NumKey& b) noexcept {
-    return a.approx != b.approx ? a.approx < b.approx : a.exact < b.exact;
-  }
-};
-
+// One operator's range thresholds in ascending order, in parallel arrays so that a search reads
+// only the keys and the matching filters then sit densely side by side.
 template <class T>
-struct Threshold {
-  T value;
-  Entry entry;
-};
+struct Thresholds {
+  std::vector<T> keys;
+  std::vector<Entry> entries;
 
-// Filters filed by one range conjunct, one sorted array per operator (ascending thresholds).
-template <class T>
-struct RangeArrays {
-  std::vector<Threshold<T>> byOp[4];  // Greater, GreaterEqual, Less, LessEqual
-  bool empty() const noexcept {
-    return std::all_of(std::begin(byOp), std::end(byOp), [](const auto& v) { return v.empty(); });
+  void insert(std::size_t i, const T& key, const Entry& entry) {
+    keys.insert(keys.begin() + static_cast<std::ptrdiff_t>(i), key);
+    entries.insert(entries.begin() + static_cast<std::ptrdiff_t>(i), entry);
   }
+  void erase(std::size_t i) {
+    keys.erase(keys.begin() + static_cast<std::ptrdiff_t>(i));
+    entries.erase(entries.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
   std::size_t bytes() const noexcept {
-    std::size_t n = sizeof(*this);
-    for (const auto& v : byOp) n += v.capacity() * sizeof(Threshold<T>);
+    std::size_t n = keys.capacity() * sizeof(T) + entries.capacity() * sizeof(Entry);
     if constexpr (std::is_same_v<T, std::u32string>)
-      for (const auto& v : byOp)
-        for (const auto& t : v) n += t.value.capacity() > 3 ? (t.value.capacity() + 1) * sizeof(char32_t) : 0;
+      for (const auto& k : keys) n += k.capacity() > 3 ? (k.capacity() + 1) * sizeof(char32_t) : 0;
     return n;
   }
 };
+
+// Numeric thresholds are searched by their nearest doubles (8 bytes each, where an exact x87
+// Number with its padding takes 16): rounding to the nearest double never reverses an order, so
+// only a run of equal doubles needs the exact values, which are kept aside for that.
+struct NumThresholds : Thresholds<double> {
+  std::vector<Number> exact;  // parallel to keys
+
+  void insert(std::size_t i, Number x, const Entry& entry) {
+    Thresholds::insert(i, static_cast<double>(x), entry);
+    exact.insert(exact.begin() + static_cast<std::ptrdiff_t>(i), x);
+  }
+  void erase(std::size_t i) {
+    Thresholds::erase(i);
+    exact.erase(exact.begin() + static_cast<std::ptrdiff_t>(i));
+  }
+
+  std::size_t bytes() const noexcept { return Thresholds::bytes() + exact.capacity() * sizeof(Number); }
+};
+
+// [first index whose key is not below(), first index whose key is not atMost()) of ascending keys.
+template <class T, class Below, class AtMost>
+std::pair<std::size_t, std::size_t> bounds(const std::vector<T>& keys, Below below, AtMost atMost) {
+  const auto lo = std::partition_point(keys.begin(), keys.end(), below);
+  const auto hi = std::partition_point(lo, keys.end(), atMost);
+  return {static_cast<std::size_t>(lo - keys.begin()), static_cast<std::size_t>(hi - keys.begin())};
+}
+
+// [first threshold >= x, first threshold > x).
+std::pair<std::size_t, std::size_t> bounds(const NumThresholds& t, Number x) {
+  const double a = static_cast<double>(x);
+  const auto [lo, hi] = bounds(
+      t.keys, [a](double k) { return k < a; }, [a](double k) { return k <= a; });
+  if (lo == hi) return {lo, hi};
+  const auto first = t.exact.begin() + static_cast<std::ptrdiff_t>(lo);
+  const auto last = t.exact.begin() + static_cast<std::ptrdiff_t>(hi);
+  const auto from = std::lower_bound(first, last, x);
+  return {static_cast<std::size_t>(from - t.exact.begin()),
+          static_cast<std::size_t>(std::upper_bound(from, last, x) - t.exact.begin())};
+}
+
+// [first threshold >= folded, first threshold > folded).
+std::pair<std::size_t, std::size_t> bounds(const Thresholds<std::u32string>& t, const std::u32string& folded) {
+  return bounds(
+      t.keys, [&](const std::u32string& k) { return k < folded; },
+      [&](const std::u32string& k) { return !(folded < k); });
+}
+
+// Filters filed by one range conjunct, one sorted array per operator.
+template <class Op>
+struct RangeArrays {
+  Op byOp[4];  // Greater, GreaterEqual, Less, LessEqual
+  bool empty() const noexcept {
+    return std::all_of(std::begin(byOp), std::end(byOp), [](const Op& t) { return t.keys.empty(); });
+  }
+  std::size_t bytes() const noexcept {
+    std::size_t n = sizeof(*this);
+    for (const Op& t : byOp) n += t.bytes();
+    return n;
+  }
+};
+
+// The tree's buckets: absl's open-addressing map (a lookup probes one flat array instead of
+// walking a chain of separately allocated nodes), looked up with views so that matching
+// allocates nothing. Children are held by pointer: their addresses stay put as a map grows.
+template <class K, class Hash, class Equal>
+using BucketMap = absl::flat_hash_map<K, std::unique_ptr<Node>, Hash, Equal>;
+
+// The child under `key`, or nullptr.
+template <class M, class Q>
+Node* childAt(const M& map, const Q& key) noexcept {
+  const auto it = map.find(key);
+  return it == map.end() ? nullptr : it->second.get();
+}
+
+// The child under `key`, added empty when absent.
+template <class M, class K>
+Node* childFor(M& map, K&& key) {
+  auto [it, added] = map.try_emplace(std::forward<K>(key));
+  if (added) it->second = std::make_unique<Node>();
+  return it->second.get();
+}
+
+// Bytes a bucket map's slot array holds (one control byte per slot besides the slot itself).
+template <class M>
+std::size_t bucketBytes(const M& map) noexcept {
+  return map.capacity() * (sizeof(typename M::value_type) + 1);
+}
 
 int opIndex(WqlOp op) noexcept {
   switch (op) {
@@ -250,17 +328,19 @@ struct Group {
   enum class Kind : std::uint8_t { Eq, Isa, Like, Range };
   Kind kind;
   std::uint32_t path;  // index into the root's paths
-  // Eq: children per key, and how many keys each family has (for values of another family).
-  std::unordered_map<Key, Node, KeyHash, KeyEqual> eq;
-  std::uint32_t familyKeys[kFamilies] = {};
-  // Isa: children per class name; Like: children per prefix, with the prefix lengths in use.
-  std::unordered_map<std::string, Node, NameHash, NameEqual> named;
-  std::vector<std::pair<std::size_t, std::uint32_t>> lengths;  // (length, keys of that length)
+  // Members in the order a visit reads them, a range visit's first: a group spans several cache
+  // lines, and each one a visit touches is a miss once the index outgrows the caches.
   // Range: thresholds per family: Num inline (the common one), Real32 and Char16 numerically,
   // String folded.
-  RangeArrays<NumKey> num;
-  std::unique_ptr<RangeArrays<NumKey>> rare[2];
-  std::unique_ptr<RangeArrays<std::u32string>> text;
+  std::unique_ptr<RangeArrays<NumThresholds>> rare[2];
+  std::unique_ptr<RangeArrays<Thresholds<std::u32string>>> text;
+  RangeArrays<NumThresholds> num;
+  // Eq: children per key, and how many keys each family has (for values of another family).
+  std::uint32_t familyKeys[kFamilies] = {};
+  BucketMap<Key, KeyHash, KeyEqual> eq;
+  // Isa: children per class name; Like: children per prefix, with the prefix lengths in use.
+  BucketMap<std::string, NameHash, NameEqual> named;
+  std::vector<std::pair<std::size_t, std::uint32_t>> lengths;  // (length, keys of that length)
 
   bool empty() const noexcept {
     if (!eq.empty() || !named.empty()) return false;
@@ -284,10 +364,10 @@ std::size_t Node::bytes() const {
   for (const Group& group : groups) {
     const Group* g = &group;
     n += g->lengths.capacity() * sizeof(g->lengths[0]) + g->num.bytes() - sizeof(g->num);
-    n += mapBytes(g->eq.bucket_count(), g->eq.size(), sizeof(Key));
-    for (const auto& [k, child] : g->eq) n += child.bytes() + (k.text.capacity() > 15 ? k.text.capacity() + 1 : 0);
-    n += mapBytes(g->named.bucket_count(), g->named.size(), sizeof(std::string));
-    for (const auto& [k, child] : g->named) n += child.bytes() + (k.capacity() > 15 ? k.capacity() + 1 : 0);
+    n += bucketBytes(g->eq) + bucketBytes(g->named);
+    for (const auto& [key, child] : g->eq)
+      n += child->bytes() + (key.text.capacity() > 15 ? key.text.capacity() + 1 : 0);
+    for (const auto& [key, child] : g->named) n += child->bytes() + (key.capacity() > 15 ? key.capacity() + 1 : 0);
     for (const auto& r : g->rare)
       if (r) n += r->bytes();
     if (g->text) n += g->text->bytes();
@@ -525,7 +605,7 @@ struct Visitor {
       if (static_cast<Family>(f) == exact || f == static_cast<std::size_t>(Family::Null) || g.familyKeys[f] == 0)
         continue;
       for (const auto& [key, child] : g.eq)
-        if (key.family == static_cast<Family>(f)) visit(child, true);
+        if (key.family == static_cast<Family>(f)) visit(*child, true);
     }
   }
 
@@ -556,7 +636,7 @@ struct Visitor {
         break;
       }
     }
-    if (const auto it = g.eq.find(key); it != g.eq.end()) visit(it->second, verify);
+    if (const Node* child = childAt(g.eq, key)) visit(*child, verify);
     if (f != Family::Null) visitOtherFamilies(g, f);
   }
 
@@ -564,9 +644,9 @@ struct Visitor {
     const ClassObject* embedded = readObject(g.path);
     if (embedded == nullptr || g.named.empty()) return;
     const ClassDef& def = embedded->definition();
-    if (const auto it = g.named.find(std::string_view(def.name())); it != g.named.end()) visit(it->second, verify);
+    if (const Node* child = childAt(g.named, std::string_view(def.name()))) visit(*child, verify);
     for (const std::string& ancestor : def.derivation())
-      if (const auto it = g.named.find(std::string_view(ancestor)); it != g.named.end()) visit(it->second, verify);
+      if (const Node* child = childAt(g.named, std::string_view(ancestor))) visit(*child, verify);
   }
 
   void visitLike(const Group& g, bool verify) const {
@@ -577,48 +657,42 @@ struct Visitor {
     const std::size_t longest = g.lengths.empty() ? 0 : g.lengths.back().first;
     if (!isAscii(s.substr(0, longest))) {
       // Non-ASCII characters may fold to ASCII ones (K, the Kelvin sign): let LIKE decide.
-      for (const auto& [prefix, child] : g.named) visit(child, true);
+      for (const auto& [name, child] : g.named) visit(*child, true);
       return;
     }
     for (const auto& [length, count] : g.lengths) {
       if (length > s.size()) break;
-      if (const auto it = g.named.find(s.substr(0, length)); it != g.named.end()) visit(it->second, verify);
+      if (const Node* child = childAt(g.named, s.substr(0, length))) visit(*child, verify);
     }
   }
 
-  template <class T, class Less>
-  void emitRange(const RangeArrays<T>& r, Less less, bool verify) const {
-    // less(t) is "threshold t < the value", ascending along each array.
-    const auto& gt = r.byOp[0];
-    const auto& ge = r.byOp[1];
-    const auto& lt = r.byOp[2];
-    const auto& le = r.byOp[3];
-    auto lower = [&](const auto& v) {  // first threshold >= value
-      return std::partition_point(v.begin(), v.end(), [&](const auto& t) { return less(t.value, false); });
+  // bounds(t) is [first threshold >= the value, first threshold > the value) of t.
+  template <class Op, class Bounds>
+  void emitRange(const RangeArrays<Op>& r, Bounds bounds, bool verify) const {
+    const auto& [gt, ge, lt, le] = r.byOp;
+    auto span = [&](const Op& t, std::size_t from, std::size_t to) {
+      for (std::size_t i = from; i < to; ++i) emit(t.entries[i], verify);
     };
-    auto upper = [&](const auto& v) {  // first threshold > value
-      return std::partition_point(v.begin(), v.end(), [&](const auto& t) { return less(t.value, true); });
-    };
-    for (auto it = gt.begin(), end = lower(gt); it != end; ++it) emit(it->entry, verify);
-    for (auto it = ge.begin(), end = upper(ge); it != end; ++it) emit(it->entry, verify);
-    for (auto it = upper(lt); it != lt.end(); ++it) emit(it->entry, verify);
-    for (auto it = lower(le); it != le.end(); ++it) emit(it->entry, verify);
+    if (!gt.keys.empty()) span(gt, 0, bounds(gt).first);
+    if (!ge.keys.empty()) span(ge, 0, bounds(ge).second);
+    if (!lt.keys.empty()) span(lt, bounds(lt).second, lt.keys.size());
+    if (!le.keys.empty()) span(le, bounds(le).first, le.keys.size());
   }
 
-  template <class T>
-  void emitAll(const RangeArrays<T>& r) const {
-    for (const auto& v : r.byOp)
-      for (const auto& t : v) emit(t.entry, true);
+  template <class Op>
+  void emitAll(const RangeArrays<Op>& r) const {
+    for (const Op& t : r.byOp)
+      for (const Entry& e : t.entries) emit(e, true);
   }
 
   // The thresholds of numeric family Num + k, or nullptr.
-  static const RangeArrays<NumKey>* numeric(const Group& g, std::size_t k) noexcept {
+  static const RangeArrays<NumThresholds>* numeric(const Group& g, std::size_t k) noexcept {
     return k == 0 ? &g.num : g.rare[k - 1].get();
   }
   // Every numeric threshold but those of family Num + `except`, through QueryFilter.
   void emitAllNumeric(const Group& g, std::size_t except) const {
     for (std::size_t k = 0; k < 3; ++k)
-      if (const RangeArrays<NumKey>* r = numeric(g, k); k != except && r != nullptr) emitAll(*r);
+      if (const RangeArrays<NumThresholds>* r = numeric(g, k); k != except && r != nullptr) emitAll(*r);
   }
 
   void visitRange(const Group& g, bool verify) const {
@@ -642,16 +716,17 @@ struct Visitor {
       if (g.text)
         emitRange(
             *g.text,
-            [&](const std::u32string& t, bool orEqual) {
-              const int c = detail::compareFolded(s, t);
-              return orEqual ? c >= 0 : c > 0;
+            [&](const Thresholds<std::u32string>& t) {
+              return bounds(
+                  t.keys, [&](const std::u32string& k) { return detail::compareFolded(s, k) > 0; },
+                  [&](const std::u32string& k) { return detail::compareFolded(s, k) >= 0; });
             },
             verify);
     } else if (const auto n = numberOf(v)) {
       const std::size_t k = static_cast<std::size_t>(f) - static_cast<std::size_t>(Family::Num);
-      if (const RangeArrays<NumKey>* r = numeric(g, k))
+      if (const RangeArrays<NumThresholds>* r = numeric(g, k))
         emitRange(
-            *r, [key = NumKey(*n)](const NumKey& t, bool orEqual) { return orEqual ? !(key < t) : t < key; }, verify);
+            *r, [x = *n](const NumThresholds& t) { return bounds(t, x); }, verify);
       emitAllNumeric(g, k);
     }
     // Thresholds of the other kinds compare through WQL's conversions.
@@ -688,25 +763,25 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
   switch (step.kind) {
     case Group::Kind::Eq: {
       const KeyView view{step.family, step.number, step.text};
-      auto it = group->eq.find(view);
-      if (it == group->eq.end()) {
+      Node* child = childAt(group->eq, view);
+      if (child == nullptr) {
         if (!insert) break;
-        it = group->eq.emplace(Key{step.family, step.number, step.text}, Node{}).first;
+        child = childFor(group->eq, Key{step.family, step.number, step.text});
         ++group->familyKeys[static_cast<std::size_t>(step.family)];
       }
-      done = file(it->second, steps, at + 1, entry, insert);
-      if (it->second.empty()) {
+      done = file(*child, steps, at + 1, entry, insert);
+      if (child->empty()) {
         --group->familyKeys[static_cast<std::size_t>(step.family)];
-        group->eq.erase(it);
+        group->eq.erase(view);
       }
       break;
     }
     case Group::Kind::Isa:
     case Group::Kind::Like: {
-      auto it = group->named.find(std::string_view(step.name));
-      if (it == group->named.end()) {
+      Node* child = childAt(group->named, std::string_view(step.name));
+      if (child == nullptr) {
         if (!insert) break;
-        it = group->named.emplace(step.name, Node{}).first;
+        child = childFor(group->named, step.name);
         if (step.kind == Group::Kind::Like) {
           auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
                                       std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
@@ -715,49 +790,49 @@ bool file(Node& node, std::vector<Step>& steps, std::size_t at, const Entry& ent
           ++len->second;
         }
       }
-      done = file(it->second, steps, at + 1, entry, insert);
-      if (it->second.empty()) {
+      done = file(*child, steps, at + 1, entry, insert);
+      if (child->empty()) {
         if (step.kind == Group::Kind::Like) {
           auto len = std::lower_bound(group->lengths.begin(), group->lengths.end(),
                                       std::pair<std::size_t, std::uint32_t>{step.name.size(), 0});
           if (--len->second == 0) group->lengths.erase(len);
         }
-        group->named.erase(it);
+        group->named.erase(std::string_view(step.name));
       }
       break;
     }
     case Group::Kind::Range: {
-      auto place = [&](auto& arrays, auto value) {
-        auto& v = arrays.byOp[opIndex(step.op)];
-        auto it = std::lower_bound(v.begin(), v.end(), value, [](const auto& t, const auto& x) { return t.value < x; });
+      auto place = [&](auto& arrays, const auto& value) {
+        auto& t = arrays.byOp[opIndex(step.op)];
+        const auto [lo, hi] = bounds(t, value);
         if (insert) {
-          v.insert(it, {std::move(value), entry});
+          t.insert(hi, value, entry);
           return true;
         }
-        for (; it != v.end() && !(value < it->value); ++it)
-          if (it->entry.id == entry.id) {
-            v.erase(it);
+        for (std::size_t i = lo; i < hi; ++i)
+          if (t.entries[i].id == entry.id) {
+            t.erase(i);
             return true;
           }
         return false;
       };
       // The less common families live behind a pointer, made on first use and dropped when empty.
-      auto placeRare = [&](auto& slot, auto value) {
+      auto placeRare = [&](auto& slot, const auto& value) {
         if (!slot) {
           if (!insert) return false;
           slot = std::make_unique<std::remove_reference_t<decltype(*slot)>>();
         }
-        const bool found = place(*slot, std::move(value));
+        const bool found = place(*slot, value);
         if (slot->empty()) slot.reset();
         return found;
       };
       if (step.family == Family::String)
         done = placeRare(group->text, step.folded);
       else if (step.family == Family::Num)
-        done = place(group->num, NumKey(step.number));
+        done = place(group->num, step.number);
       else
         done = placeRare(group->rare[static_cast<std::size_t>(step.family) - static_cast<std::size_t>(Family::Real32)],
-                         NumKey(step.number));
+                         step.number);
       break;
     }
   }
