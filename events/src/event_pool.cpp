@@ -51,13 +51,32 @@ std::shared_ptr<EventPool> EventPool::create(std::size_t capacity) {
 EventPool::~EventPool() { drain(); }
 
 EventPool::Cache::~Cache() {
-  while (size != 0) release(records[--size]);
+  while (size != 0) returnNow(records[--size]);
 }
+
+struct EventPool::ReleaseBatch {
+  static constexpr std::size_t kCapacity = 32;
+  EventPool* pool = nullptr;  // kept alive by the records in the batch
+  Record* records[kCapacity];
+  std::size_t size = 0;
+
+  ~ReleaseBatch() { flush(); }
+  void flush() noexcept {
+    if (size == 0) return;
+    EventPool& target = *pool;
+    // Hold the pool: once the records are queued, a concurrent close() may free them and with
+    // them the last references to it.
+    std::shared_ptr<EventPool> keepAlive = records[0]->pool;
+    target.free_.enqueue_bulk(records, size);
+    size = 0;
+    if (target.closed_.load(std::memory_order_acquire)) target.drain();
+  }
+};
 
 EventPool::Record* EventPool::acquire() {
   thread_local Cache cache;
   if (cache.pool.get() != this) {
-    while (cache.size != 0) release(cache.records[--cache.size]);
+    while (cache.size != 0) returnNow(cache.records[--cache.size]);
     cache.pool = shared_from_this();
   }
   if (cache.size == 0 && !closed_.load(std::memory_order_relaxed))
@@ -91,6 +110,17 @@ ObjectPtr EventPool::share(Record* record) {
 }
 
 void EventPool::release(Record* record) noexcept {
+  EventPool* pool = record->pool.get();
+  if (!record->kept || pool->closed_.load(std::memory_order_acquire)) return returnNow(record);
+  record->handoff.fetch_add(1, std::memory_order_release);
+  thread_local ReleaseBatch batch;
+  if (batch.size != 0 && batch.pool != pool) batch.flush();
+  batch.pool = pool;
+  batch.records[batch.size++] = record;
+  if (batch.size == ReleaseBatch::kCapacity) batch.flush();
+}
+
+void EventPool::returnNow(Record* record) noexcept {
   EventPool& pool = *record->pool;
   if (record->kept && !pool.closed_.load(std::memory_order_acquire)) {
     record->handoff.fetch_add(1, std::memory_order_release);
