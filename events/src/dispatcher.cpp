@@ -33,12 +33,13 @@ bool eventGrants(const ClassObject& event, const Principal& who) {
 
 }  // namespace
 
-detail::BlockingConcurrentQueue<detail::Ingest>& EventService::Impl::ingestFor(const detail::SinkImpl& sink) {
+detail::IngestQueue& EventService::Impl::ingestFor(const detail::SinkImpl& sink) {
   return *ingest_[sink.dispatcher_];
 }
 
 void EventService::Impl::dispatcherLoop(unsigned index) {
-  auto& queue = *ingest_[index];
+  detail::IngestQueue& ingest = *ingest_[index];
+  auto& queue = ingest.queue;
   detail::ConsumerToken token(queue);
   std::vector<detail::Ingest> batch(kDispatchBatch);
   std::vector<detail::Ingest> ready;
@@ -61,7 +62,17 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       std::this_thread::yield();
       n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
     }
-    if (n == 0) n = queue.wait_dequeue_bulk_timed(token, batch.begin(), kDispatchBatch, wait.count());
+    if (n == 0) {
+      // Announce the sleep, then look once more: a producer that enqueued before reading the
+      // announcement is seen here; one that read it wakes us.
+      ingest.sleeping.store(true, std::memory_order_seq_cst);
+      n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
+      if (n == 0) {
+        ingest.wake.wait(wait.count());
+        n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
+      }
+      ingest.sleeping.store(false, std::memory_order_relaxed);
+    }
     const auto now = clock_->now();
 
     ready.clear();

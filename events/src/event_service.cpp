@@ -51,7 +51,7 @@ EventService::Impl::Impl(EventServiceOptions options)
   options_.deliveryThreads = std::max(1u, options_.deliveryThreads);
   options_.maxDeliveryThreads = std::max(options_.deliveryThreads, options_.maxDeliveryThreads);
   for (unsigned i = 0; i < options_.dispatcherThreads; ++i)
-    ingest_.push_back(std::make_unique<detail::BlockingConcurrentQueue<detail::Ingest>>());
+    ingest_.push_back(std::make_unique<detail::IngestQueue>());
 }
 
 EventService::EventService(EventServiceOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
@@ -110,6 +110,7 @@ void EventService::Impl::stop() {
   }
   running_.store(false);
   wakeScheduler();
+  for (auto& ingest : ingest_) ingest->wake.signal();
   if (scheduler_.joinable()) scheduler_.join();
   for (auto& t : dispatchers_) t.join();
   std::vector<std::thread> workers;

@@ -52,7 +52,7 @@ SinkImpl::SinkImpl(EventService::Impl& service, NamespaceState& ns, ProviderStat
       ns_(ns),
       provider_(provider),
       dispatcher_(dispatcher),
-      token_(std::make_unique<ProducerToken>(service.ingestFor(*this))) {}
+      token_(std::make_unique<ProducerToken>(service.ingestFor(*this).queue)) {}
 
 SinkImpl::~SinkImpl() = default;
 
@@ -129,7 +129,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
   if (owner == std::thread::id() && tokenOwner_.compare_exchange_strong(owner, self)) owner = self;
   const bool ownsToken = owner == self;
   auto enqueueAll = [&](Ingest* items, std::size_t count) {
-    auto& queue = service_.ingestFor(*this);
+    auto& queue = service_.ingestFor(*this).queue;
     const bool queued = ownsToken ? queue.enqueue_bulk(*token_, std::make_move_iterator(items), count)
                                   : queue.enqueue_bulk(std::make_move_iterator(items), count);
     if (!queued) throw std::bad_alloc();
@@ -159,6 +159,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     }
   }
   if (used) enqueueAll(stack, used);
+  service_.ingestFor(*this).notify();
   return WBEM_S_NO_ERROR;
 }
 
