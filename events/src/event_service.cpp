@@ -355,10 +355,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
     const std::string& target = filter->targetInstanceClass();
     if (from.inheritsFrom("__InstanceOperationEvent") || iequals(from.name(), "__InstanceOperationEvent")) {
       const ObjectPtr targetClass = target.empty() ? nullptr : ns.ns->findClass(target);
-      bool dynamic = false;
-      for (const ClassDef* d = targetClass ? &targetClass->definition() : nullptr; d; d = d->superclass().get())
-        dynamic = dynamic || d->qualifiers().isTrue("Dynamic") || d->qualifiers().find("Provider");
-      if (dynamic) {
+      if (targetClass && detail::isDynamicClass(targetClass->definition())) {
         if (filter->query().within) {
           sub->polledClass = targetClass->className();
         } else if (!providerServes(ns, *filter)) {

@@ -22,12 +22,6 @@ void logIgnored(const detail::ProviderState& provider, std::string_view query, i
                 provider.ns->ns->name(), query, eventId, why);
 }
 
-bool isDynamicClass(const ClassDef& def) {
-  for (const ClassDef* d = &def; d; d = d->superclass().get())
-    if (d->qualifiers().isTrue("Dynamic") || d->qualifiers().find("Provider")) return true;
-  return false;
-}
-
 // The init sink handed to ProviderInit::initialize: the first status wins.
 class InitSink final : public ProviderInitSink {
  public:
@@ -53,6 +47,12 @@ class InitSink final : public ProviderInitSink {
 };
 
 }  // namespace
+
+bool detail::isDynamicClass(const ClassDef& def) {
+  for (const ClassDef* d = &def; d; d = d->superclass().get())
+    if (d->qualifiers().isTrue("Dynamic") || d->qualifiers().find("Provider")) return true;
+  return false;
+}
 
 void EventService::Impl::loadRegistrations(detail::ProviderState& provider) {
   Namespace& ns = *provider.ns->ns;
@@ -95,7 +95,7 @@ void EventService::Impl::loadRegistrations(detail::ProviderState& provider) {
           continue;
         }
         const ObjectPtr cls = ns.findClass(target);
-        if (cls && !isDynamicClass(cls->definition())) {
+        if (cls && !detail::isDynamicClass(cls->definition())) {
           logIgnored(provider, text, 23,
                      statusName(WBEMESS_E_REGISTRATION_TOO_BROAD) + ": instances of " + target +
                          " are in the repository, whose events the system raises itself");

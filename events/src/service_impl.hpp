@@ -41,6 +41,10 @@ struct ProviderState;
 struct SinkImpl;
 class ConsumerQueue;
 
+/// True when instances of the class come from a provider (it or an ancestor is Dynamic or names a
+/// Provider), so that the repository raises no intrinsic events for them.
+bool isDynamicClass(const ClassDef& def);
+
 /// Rough bytes an event holds, for queue limits.
 std::uint32_t approximateSize(const ClassObject& object);
 

@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -98,16 +99,18 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
   for (const ClassObject& object : objects)
     if (!object.isInstance() || !classInfo(object).isEvent) return WBEM_E_INVALID_PARAMETER;
 
+  // A restricted sink forwards only what one of its queries matches; each object is judged once.
   const bool restricted = !restriction_.empty();
+  std::vector<char> wanted;  // per object, for a restricted sink only
   std::size_t accepted = objects.size();
   if (restricted) {
     accepted = 0;
-    for (const ClassObject& object : objects)
-      for (const RegisteredQuery& q : restriction_)
-        if (q.filter->matches(object)) {
-          ++accepted;
-          break;
-        }
+    for (const ClassObject& object : objects) {
+      const bool match = std::any_of(restriction_.begin(), restriction_.end(),
+                                     [&](const RegisteredQuery& q) { return q.filter->matches(object); });
+      wanted.push_back(match);
+      accepted += match;
+    }
     if (accepted == 0) return WBEM_S_NO_ERROR;
   }
 
@@ -137,12 +140,9 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
 
   Ingest stack[kStackBatch];
   std::size_t used = 0;
-  for (const ClassObject& object : objects) {
-    if (restricted) {
-      bool wanted = false;
-      for (const RegisteredQuery& q : restriction_) wanted = wanted || q.filter->matches(object);
-      if (!wanted) continue;
-    }
+  for (std::size_t i = 0; i < objects.size(); ++i) {
+    if (restricted && !wanted[i]) continue;
+    const ClassObject& object = objects[i];
     const ClassInfo& info = classInfo(object);
     ObjectPtr event = service_.pool_->make(
         object,
