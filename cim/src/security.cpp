@@ -364,6 +364,22 @@ Principal Principal::fromCredentials(std::uint32_t uid, std::uint32_t gid) {
   return makePrincipal(uid, gid, groups);
 }
 
+std::optional<Principal> Principal::fromSid(std::string_view sid) {
+  const auto uid = idOf(sid, "uid:");
+  if (!uid) return std::nullopt;
+  passwd entry{};
+  std::vector<char> buffer;
+  const bool known = lookupEntry(
+      entry, buffer, [id = *uid](passwd* e, char* b, std::size_t n, passwd** r) { return getpwuid_r(id, e, b, n, r); });
+  if (!known) {
+    Principal unknown;
+    unknown.uid = *uid;
+    unknown.admin = isAdmin(*uid, unknown.gids);
+    return unknown;
+  }
+  return fromCredentials(*uid, entry.pw_gid);
+}
+
 std::string Principal::adminGroupName() {
   const char* name = std::getenv("WBEM_ADMIN_GROUP");
   return name != nullptr && *name != '\0' ? std::string(name) : std::string(kDefaultAdminGroup);

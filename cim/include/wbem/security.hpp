@@ -41,6 +41,9 @@ struct Principal {
   /// are read from the user database; a uid the database does not know has just `gid`). Admin as
   /// current(). Thread-safe.
   static Principal fromCredentials(std::uint32_t uid, std::uint32_t gid);
+  /// The principal a CreatorSID names ("uid:N"): its groups and primary gid from the user
+  /// database (a uid it does not know has no groups). nullopt for any other text. Thread-safe.
+  static std::optional<Principal> fromSid(std::string_view sid);
   /// The group whose members are administrators (default "wbem-admin"; `WBEM_ADMIN_GROUP` in the
   /// environment overrides it unless empty). A group that does not exist makes only root an
   /// administrator. Thread-safe.
