@@ -11,7 +11,7 @@ set(WBEM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/wbem)
 # Packages the exported targets need at link time (public dependencies, and the private ones of
 # our static libraries, such as spdlog): wbemConfig.cmake runs find_dependency() on each, so
 # users get them without asking. Add one here when a target needs it.
-set(WBEM_PUBLIC_DEPENDENCIES Threads Boost spdlog absl)
+set(WBEM_PUBLIC_DEPENDENCIES Threads Boost spdlog absl SQLite3)
 
 install(EXPORT wbemTargets
   NAMESPACE wbem::

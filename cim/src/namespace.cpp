@@ -1,14 +1,23 @@
 #include <wbem/namespace.hpp>
 #include <wbem/status.hpp>
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <climits>
 #include <mutex>
+#include <optional>
+#include <unistd.h>
 #include <utility>
 
 namespace wbem {
+
+// Tells the observers, once a change call has released the write lock, that its changes are in.
+struct Namespace::ChangeGuard {
+  const Namespace& ns;
+  ~ChangeGuard() {
+    const auto observers = ns.observers();
+    for (const auto& o : *observers) o->changesApplied(ns);
+  }
+};
 namespace {
 
 // WMI's __SERVER is the machine name.
@@ -66,15 +75,18 @@ ObjectPtr Namespace::getClass(std::string_view name) const {
 }
 
 ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
-  if (!cls.isClass()) throw Error(WBEM_E_INVALID_PARAMETER, "PutClass needs a class; " + cls.className() + " is an instance");
+  if (!cls.isClass())
+    throw Error(WBEM_E_INVALID_PARAMETER, "PutClass needs a class; " + cls.className() + " is an instance");
   if (flags != WBEM_FLAG_CREATE_OR_UPDATE && flags != WBEM_FLAG_CREATE_ONLY && flags != WBEM_FLAG_UPDATE_ONLY)
     throw Error(WBEM_E_INVALID_PARAMETER, "invalid PutClass flags " + std::to_string(flags));
   const std::string& name = cls.className();
   if (isSystemClassName(name)) throw Error(WBEM_E_ACCESS_DENIED, "system class " + name + " cannot be changed");
 
+  const ChangeGuard applied{*this};  // declared first: runs after the lock is released
   std::unique_lock lock(mutex_);
   ClassEntry* existing = entry(name);
-  if (existing && flags == WBEM_FLAG_CREATE_ONLY) throw Error(WBEM_E_ALREADY_EXISTS, "class " + name + " already exists");
+  if (existing && flags == WBEM_FLAG_CREATE_ONLY)
+    throw Error(WBEM_E_ALREADY_EXISTS, "class " + name + " already exists");
   if (!existing && flags == WBEM_FLAG_UPDATE_ONLY) throw Error(WBEM_E_NOT_FOUND, "class " + name + " not found");
 
   ClassObject stored = cls;
@@ -89,26 +101,29 @@ ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
   stored.setOrigin(hostName(), name_);
   if (existing) {
     if (existing->cls->compareTo(stored)) return existing->cls;  // unchanged: nothing to do
-    if (hasChildren(name)) throw Error(WBEM_E_CLASS_HAS_CHILDREN, "class " + name + " has subclasses and cannot change");
+    if (hasChildren(name))
+      throw Error(WBEM_E_CLASS_HAS_CHILDREN, "class " + name + " has subclasses and cannot change");
     if (!existing->instances.empty())
       throw Error(WBEM_E_CLASS_HAS_INSTANCES, "class " + name + " has instances and cannot change");
     ObjectPtr before = std::exchange(existing->cls, share(std::move(stored)));
-    if (observer_) observer_->classChanged(*this, before, existing->cls);
+    for (const auto& o : *observers_) o->classChanged(*this, before, existing->cls);
     return existing->cls;
   }
   ClassEntry& e = classes_[name];
   e.cls = share(std::move(stored));
-  if (observer_) observer_->classChanged(*this, nullptr, e.cls);
+  for (const auto& o : *observers_) o->classChanged(*this, nullptr, e.cls);
   return e.cls;
 }
 
 void Namespace::deleteClass(std::string_view name) {
-  if (isSystemClassName(name)) throw Error(WBEM_E_ACCESS_DENIED, "system class " + std::string(name) + " cannot be deleted");
+  if (isSystemClassName(name))
+    throw Error(WBEM_E_ACCESS_DENIED, "system class " + std::string(name) + " cannot be deleted");
+  const ChangeGuard applied{*this};  // declared first: runs after the lock is released
   std::unique_lock lock(mutex_);
   if (!entry(name)) throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found");
   std::erase_if(classes_, [&](const auto& kv) {
     if (!kv.second.cls->definition().inheritsFrom(name)) return false;
-    if (observer_) observer_->classChanged(*this, kv.second.cls, nullptr);
+    for (const auto& o : *observers_) o->classChanged(*this, kv.second.cls, nullptr);
     return true;
   });
 }
@@ -120,10 +135,9 @@ std::vector<ObjectPtr> Namespace::enumClasses(std::string_view superclass, bool 
   std::vector<ObjectPtr> out;
   for (const auto& [key, e] : classes_) {
     const ClassDef& d = e.cls->definition();
-    const bool match = superclass.empty()
-                           ? (deep || d.superclassName().empty())
-                           : (deep ? (!iequals(d.name(), superclass) && d.inheritsFrom(superclass))
-                                   : iequals(d.superclassName(), superclass));
+    const bool match = superclass.empty() ? (deep || d.superclassName().empty())
+                                          : (deep ? (!iequals(d.name(), superclass) && d.inheritsFrom(superclass))
+                                                  : iequals(d.superclassName(), superclass));
     if (match) out.push_back(e.cls);
   }
   return sortedByName(std::move(out));
@@ -161,12 +175,21 @@ std::string Namespace::instanceKey(const ObjectPath& path, const ClassDef& cls) 
   return rel.substr(rel.find('.'));
 }
 
-ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flags) {
+ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flags) {
+  // Observers may complete or refuse the instance before anything is locked or stored.
+  const auto checkers = observers();
+  std::optional<ClassObject> checked;
+  if (original.isInstance() && !checkers->empty()) {
+    checked = original;
+    for (const auto& o : *checkers) o->checkInstance(*this, *checked);
+  }
+  const ClassObject& instance = checked ? *checked : original;
   if (!instance.isInstance())
     throw Error(WBEM_E_INVALID_PARAMETER, "PutInstance needs an instance; " + instance.className() + " is a class");
   if (flags != WBEM_FLAG_CREATE_OR_UPDATE && flags != WBEM_FLAG_CREATE_ONLY && flags != WBEM_FLAG_UPDATE_ONLY)
     throw Error(WBEM_E_INVALID_PARAMETER, "invalid PutInstance flags " + std::to_string(flags));
 
+  const ChangeGuard applied{*this};  // declared first: runs after the lock is released
   std::unique_lock lock(mutex_);
   ClassEntry* e = entry(instance.className());
   if (!e) throw Error(WBEM_E_INVALID_CLASS, "class " + instance.className() + " not found in namespace " + name_);
@@ -178,8 +201,7 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
   ClassObject stored = cls.spawnInstance();
   for (const PropertyDef& p : instance.definition().properties()) {
     const auto slot = stored.slotOf(p.name);
-    if (!slot)
-      throw Error(WBEM_E_INVALID_PROPERTY, "class " + cls.className() + " has no property " + p.name);
+    if (!slot) throw Error(WBEM_E_INVALID_PROPERTY, "class " + cls.className() + " has no property " + p.name);
     stored.put(*slot, instance.get(*instance.slotOf(p.name)));
   }
   const QualifierSet qualifiers = instance.getQualifierSet();
@@ -204,7 +226,7 @@ ObjectPath Namespace::putInstance(const ClassObject& instance, std::int32_t flag
   stored.setOrigin(hostName(), name_);
   ObjectPtr& slot = e->instances[key];
   ObjectPtr before = std::exchange(slot, share(std::move(stored)));
-  if (observer_) observer_->instanceChanged(*this, before, slot);
+  for (const auto& o : *observers_) o->instanceChanged(*this, before, slot);
   ObjectPath full = *path;
   full.setNamespace(name_);
   full.setServer(hostName());
@@ -226,6 +248,7 @@ ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
 }
 
 void Namespace::deleteInstance(const ObjectPath& path) {
+  const ChangeGuard applied{*this};  // declared first: runs after the lock is released
   std::unique_lock lock(mutex_);
   const ClassEntry* target = entry(path.className());
   if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
@@ -236,7 +259,7 @@ void Namespace::deleteInstance(const ObjectPath& path) {
     if (it == e.instances.end()) continue;
     ObjectPtr before = std::move(it->second);
     e.instances.erase(it);
-    if (observer_) observer_->instanceChanged(*this, before, nullptr);
+    for (const auto& o : *observers_) o->instanceChanged(*this, before, nullptr);
     return;
   }
   throw Error(WBEM_E_NOT_FOUND, "instance " + path.relativePath() + " not found");
@@ -254,13 +277,29 @@ std::vector<ObjectPtr> Namespace::enumInstances(std::string_view className, bool
   return out;
 }
 
-void Namespace::setObserver(std::shared_ptr<NamespaceObserver> observer) {
+std::shared_ptr<const Namespace::Observers> Namespace::observers() const {
+  std::shared_lock lock(mutex_);
+  return observers_;
+}
+
+void Namespace::addObserver(std::shared_ptr<NamespaceObserver> observer) {
+  if (!observer) throw Error(WBEM_E_INVALID_PARAMETER, "a namespace observer cannot be null");
   std::unique_lock lock(mutex_);
-  observer_ = std::move(observer);
+  auto next = std::make_shared<Observers>(*observers_);
+  next->push_back(std::move(observer));
+  observers_ = std::move(next);
+}
+
+void Namespace::removeObserver(const NamespaceObserver* observer) {
+  std::unique_lock lock(mutex_);
+  auto next = std::make_shared<Observers>(*observers_);
+  std::erase_if(*next, [observer](const auto& o) { return o.get() == observer; });
+  observers_ = std::move(next);
 }
 
 void Namespace::registerMethodProvider(std::string_view providerName, std::shared_ptr<MethodProvider> provider) {
-  if (providerName.empty() || !provider) throw Error(WBEM_E_INVALID_PARAMETER, "a method provider needs a name and an object");
+  if (providerName.empty() || !provider)
+    throw Error(WBEM_E_INVALID_PARAMETER, "a method provider needs a name and an object");
   std::unique_lock lock(mutex_);
   methodProviders_[std::string(providerName)] = std::move(provider);
 }
@@ -298,8 +337,8 @@ ClassObject Namespace::execMethod(const ObjectPath& target, std::string_view met
         implementingClass = c->cls->className();
         const Value providerName = c->cls->definition().qualifiers().get("Provider");
         if (providerName.type() != CimType::String || providerName.isNull())
-          throw Error(WBEM_E_PROVIDER_NOT_FOUND, "class " + implementingClass + " implements " + m->name +
-                                                     " but names no Provider");
+          throw Error(WBEM_E_PROVIDER_NOT_FOUND,
+                      "class " + implementingClass + " implements " + m->name + " but names no Provider");
         auto it = methodProviders_.find(providerName.asString());
         if (it == methodProviders_.end())
           throw Error(WBEM_E_PROVIDER_NOT_FOUND, "method provider " + providerName.asString() + " is not registered");

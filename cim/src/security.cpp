@@ -380,6 +380,22 @@ std::optional<Principal> Principal::fromSid(std::string_view sid) {
   return fromCredentials(*uid, entry.pw_gid);
 }
 
+namespace {
+thread_local const Principal* impersonated = nullptr;
+}  // namespace
+
+Principal Principal::caller() {
+  if (impersonated != nullptr) return *impersonated;
+  static const Principal process = current();
+  return process;
+}
+
+Impersonation::Impersonation(Principal principal) : principal_(std::move(principal)), previous_(impersonated) {
+  impersonated = &principal_;
+}
+
+Impersonation::~Impersonation() { impersonated = previous_; }
+
 std::string Principal::adminGroupName() {
   const char* name = std::getenv("WBEM_ADMIN_GROUP");
   return name != nullptr && *name != '\0' ? std::string(name) : std::string(kDefaultAdminGroup);

@@ -80,6 +80,8 @@ std::vector<ClassSpec> classTable() {
         {"HostingModel", scalar(String)},
         {"InitializationReentrancy", scalar(SInt32), Value(std::int32_t{0})},
         {"InitializeAsAdminFirst", scalar(Boolean)},
+        // wbem's stand-in for the COM server CLSID points at: the shared library of a plugin.
+        {"Module", scalar(String)},
         {"PerLocaleInitialization", scalar(Boolean), Value(false)},
         {"PerUserInitialization", scalar(Boolean), Value(false)},
         {"Pure", scalar(Boolean), Value(true)},

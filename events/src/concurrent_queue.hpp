@@ -4,7 +4,6 @@
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <concurrentqueue/concurrentqueue.h>
-
 #include <cstddef>
 
 namespace wbem::detail {

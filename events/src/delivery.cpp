@@ -2,13 +2,12 @@
 // queue when its queue turns non-empty), so a slow consumer holds one worker and its own queue,
 // never the dispatcher or other consumers. Workers are added while all are stuck.
 
-#include "service_impl.hpp"
-
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
+#include <spdlog/spdlog.h>
 #include <thread>
+
+#include "service_impl.hpp"
 
 namespace wbem {
 namespace {
@@ -40,8 +39,9 @@ void mergeTimerEvents(std::vector<ObjectPtr>& events, const std::vector<std::uin
     }
     ClassObject merged = **previous;
     const std::uint64_t firings = (*previous)->get("NumFirings").asUInt64() + events[i]->get("NumFirings").asUInt64();
-    merged.put("NumFirings", Value(static_cast<std::uint32_t>(
-                                 (flags[i] & detail::kTimerSkipPassed) ? 1 : std::min<std::uint64_t>(firings, UINT32_MAX))));
+    merged.put("NumFirings",
+               Value(static_cast<std::uint32_t>(
+                   (flags[i] & detail::kTimerSkipPassed) ? 1 : std::min<std::uint64_t>(firings, UINT32_MAX))));
     *previous = share(std::move(merged));
   }
   events = std::move(out);
@@ -110,30 +110,12 @@ bool EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQue
     events.push_back(std::move(d.event));
     flags.push_back(d.flags);
   }
-  if (!events.empty() && std::find_if(flags.begin(), flags.end(), [](auto f) { return f & detail::kTimerEvent; }) != flags.end())
+  if (!events.empty() &&
+      std::find_if(flags.begin(), flags.end(), [](auto f) { return f & detail::kTimerEvent; }) != flags.end())
     mergeTimerEvents(events, flags);
 
-  // Calls the sink with events[first, last); a failure (status or exception) is reported for each.
   auto call = [&](std::size_t first, std::size_t last) {
-    std::span<const ObjectPtr> span(events.data() + first, last - first);
-    Status status = WBEM_S_NO_ERROR;
-    std::string description;
-    try {
-      status = consumer->sink()->indicate(span);
-    } catch (const Error& e) {
-      status = e.status();
-      description = e.message();
-    } catch (const std::exception& e) {
-      status = WBEM_E_FAILED;
-      description = e.what();
-    }
-    if (!isError(status)) {
-      delivered_.fetch_add(span.size(), std::memory_order_relaxed);
-      return;
-    }
-    failures_.fetch_add(span.size(), std::memory_order_relaxed);
-    if (description.empty()) description = statusText(status);
-    for (const ObjectPtr& e : span) raiseFailure(*consumer, e, status, description);
+    callConsumer(*consumer, std::span<const ObjectPtr>(events.data() + first, last - first));
   };
   // Events of a MUST_NOT_BATCH sink go alone; the rest together.
   std::size_t start = 0;
@@ -169,6 +151,27 @@ void EventService::Impl::discard(detail::ConsumerQueue& consumer) {
     queuedTotalBytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
     if (!consumer.isPull()) pushInFlight_.fetch_sub(1, std::memory_order_release);
   }
+}
+
+void EventService::Impl::callConsumer(detail::ConsumerQueue& consumer, std::span<const ObjectPtr> events) {
+  Status status = WBEM_S_NO_ERROR;
+  std::string description;
+  try {
+    status = consumer.sink()->indicate(events);
+  } catch (const Error& e) {
+    status = e.status();
+    description = e.message();
+  } catch (const std::exception& e) {
+    status = WBEM_E_FAILED;
+    description = e.what();
+  }
+  if (!isError(status)) {
+    delivered_.fetch_add(events.size(), std::memory_order_relaxed);
+    return;
+  }
+  failures_.fetch_add(events.size(), std::memory_order_relaxed);
+  if (description.empty()) description = statusText(status);
+  for (const ObjectPtr& e : events) raiseFailure(consumer, e, status, description);
 }
 
 }  // namespace wbem

@@ -2,13 +2,12 @@
 // match through each namespace's FilterIndex, apply sink and event security, and queue the event
 // (or its projection, or feed the aggregator) for each consumer.
 
+#include <algorithm>
+#include <spdlog/spdlog.h>
+#include <thread>
+
 #include "service_impl.hpp"
 #include "sink.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
-#include <thread>
 
 namespace wbem {
 namespace {
@@ -33,9 +32,7 @@ bool eventGrants(const ClassObject& event, const Principal& who) {
 
 }  // namespace
 
-detail::IngestQueue& EventService::Impl::ingestFor(const detail::SinkImpl& sink) {
-  return *ingest_[sink.dispatcher_];
-}
+detail::IngestQueue& EventService::Impl::ingestFor(const detail::SinkImpl& sink) { return *ingest_[sink.dispatcher_]; }
 
 void EventService::Impl::dispatcherLoop(unsigned index) {
   detail::IngestQueue& ingest = *ingest_[index];
@@ -54,8 +51,8 @@ void EventService::Impl::dispatcherLoop(unsigned index) {
       const std::uint32_t latency = sink->maxSendLatencyMs_.load(std::memory_order_relaxed);
       if (latency == WBEM_INFINITE) continue;
       const auto due = sink->heldSince_ + std::chrono::milliseconds(latency);
-      wait = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(due - now0),
-                        std::chrono::microseconds(0), wait);
+      wait = std::clamp(std::chrono::duration_cast<std::chrono::microseconds>(due - now0), std::chrono::microseconds(0),
+                        wait);
     }
     std::size_t n = queue.try_dequeue_bulk(token, batch.begin(), kDispatchBatch);
     for (int i = 0; n == 0 && i < detail::kYieldsBeforeBlocking && holding.empty(); ++i) {
@@ -141,12 +138,8 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
         if (it == table_.end()) continue;
         detail::Subscription& sub = *it->second;
         if (sub.consumer->cancelled_.load(std::memory_order_relaxed)) continue;
-        if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) continue;
-        if ((item.flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) continue;
-        // Queue overflow reports are for administrators only (spec I.79).
-        if ((item.flags & detail::kSystemDrop) && !sub.owner.admin &&
-            (event.className() == "__EventQueueOverflowEvent" || event.inheritsFrom("__EventQueueOverflowEvent")))
-          continue;
+        if (sub.synchronous && item.sink->provider_) continue;  // delivered inside indicate()
+        if (!mayReceive(sub, event, sinkSecurity, item.flags)) continue;
         ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
         if (sub.aggregator) {
           sub.aggregator->add(*delivered, now);
@@ -166,6 +159,40 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
   }
   settle();
   if (aggregated) wakeScheduler();
+}
+
+bool EventService::Impl::mayReceive(const detail::Subscription& sub, const ClassObject& event,
+                                    const SecurityDescriptor* sinkSecurity, std::uint8_t flags) {
+  if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) return false;
+  if ((flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) return false;
+  // Queue overflow reports are for administrators only (spec I.79).
+  return !((flags & detail::kSystemDrop) && !sub.owner.admin &&
+           (event.className() == "__EventQueueOverflowEvent" || event.inheritsFrom("__EventQueueOverflowEvent")));
+}
+
+void EventService::Impl::deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event,
+                                              const SecurityDescriptor* sinkSecurity, std::uint8_t flags) {
+  const auto subscriptions = ns.synchronous.load();
+  for (const std::shared_ptr<detail::Subscription>& sub : *subscriptions) {
+    if (!sub->filter->matches(*event) || !mayReceive(*sub, *event, sinkSecurity, flags)) continue;
+    detail::ConsumerQueue& consumer = *sub->consumer;
+    // The consumer's delivery lock keeps calls to it one at a time, and lets cancel() wait.
+    std::lock_guard lock(consumer.deliverMutex_);
+    if (consumer.cancelled_.load(std::memory_order_acquire)) continue;
+    const ObjectPtr delivered = sub->projects ? share(sub->filter->project(*event)) : event;
+    callConsumer(consumer, std::span<const ObjectPtr>(&delivered, 1));
+  }
+}
+
+void EventService::Impl::publishSynchronous(detail::NamespaceState& ns,
+                                            const std::shared_ptr<detail::Subscription>& sub, bool add) {
+  auto next = std::make_shared<std::vector<std::shared_ptr<detail::Subscription>>>(*ns.synchronous.load());
+  if (add)
+    next->push_back(sub);
+  else
+    std::erase(*next, sub);
+  ns.synchronousCount.store(static_cast<int>(next->size()), std::memory_order_release);
+  ns.synchronous.store(std::move(next));
 }
 
 void EventService::Impl::stage(unsigned index, const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,

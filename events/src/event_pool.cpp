@@ -10,8 +10,8 @@ namespace wbem::detail {
 
 struct EventPool::Record {
   std::optional<ClassObject> object;  // empty until first used; then assigned over, reusing storage
-  std::shared_ptr<EventPool> pool;  // keeps the free list alive while the record is out
-  bool kept = false;                // returns to the free list rather than being freed
+  std::shared_ptr<EventPool> pool;    // keeps the free list alive while the record is out
+  bool kept = false;                  // returns to the free list rather than being freed
   // Released with release order before the record is queued as free and read with acquire order
   // when it is taken: the last reader's accesses happen before the next writer's, explicitly
   // rather than through the queue's fences (which ThreadSanitizer cannot see).
@@ -106,7 +106,8 @@ ClassObject& EventPool::assign(Record* record, const ClassObject& source) {
 
 ObjectPtr EventPool::share(Record* record) {
   // The record's object with a no-op deleter: the record's lifetime is the pool's.
-  return ObjectPtr(&*record->object, [](const ClassObject*) noexcept {}, RecordAllocator<ClassObject>(record));
+  return ObjectPtr(
+      &*record->object, [](const ClassObject*) noexcept {}, RecordAllocator<ClassObject>(record));
 }
 
 void EventPool::release(Record* record) noexcept {

@@ -5,11 +5,11 @@
 
 #include <wbem/classobject.hpp>
 
-#include "concurrent_queue.hpp"
-
 #include <atomic>
 #include <cstddef>
 #include <memory>
+
+#include "concurrent_queue.hpp"
 
 namespace wbem::detail {
 

@@ -4,13 +4,13 @@
 #include <wbem/event_service.hpp>
 #include <wbem/objectpath.hpp>
 
+#include <algorithm>
+#include <spdlog/spdlog.h>
+
+#include "persistence.hpp"
 #include "service_impl.hpp"
 #include "sink.hpp"
 #include "system_events.hpp"
-
-#include <spdlog/spdlog.h>
-
-#include <algorithm>
 
 namespace wbem {
 namespace {
@@ -50,8 +50,7 @@ EventService::Impl::Impl(EventServiceOptions options)
   options_.dispatcherThreads = std::max(1u, options_.dispatcherThreads);
   options_.deliveryThreads = std::max(1u, options_.deliveryThreads);
   options_.maxDeliveryThreads = std::max(options_.deliveryThreads, options_.maxDeliveryThreads);
-  for (unsigned i = 0; i < options_.dispatcherThreads; ++i)
-    ingest_.push_back(std::make_unique<detail::IngestQueue>());
+  for (unsigned i = 0; i < options_.dispatcherThreads; ++i) ingest_.push_back(std::make_unique<detail::IngestQueue>());
 }
 
 EventService::EventService(EventServiceOptions options) : impl_(std::make_shared<Impl>(std::move(options))) {
@@ -64,12 +63,14 @@ void EventService::Impl::start() {
   running_.store(true);
   {
     std::lock_guard lock(mutex_);
-    auto root = std::make_unique<detail::NamespaceState>();
-    root->ns = std::make_unique<Namespace>("root");
-    root->systemSink = makeSink(*root, nullptr, false);
-    root->ns->setObserver(std::make_shared<detail::IntrinsicObserver>(*root));
+    auto root = makeNamespace("root");
     root_ = root.get();
     namespaces_.emplace("root", std::move(root));
+    if (options_.repository) {
+      repositoryWriter_ = detail::makeRepositoryWriter(options_.repository);
+      loadRepository();
+    }
+    for (auto& [name, state] : namespaces_) attachObservers(*state);
   }
   // A manual clock wakes the scheduler when it moves; the callback outlives nothing it uses.
   clock_->onAdvance([weak = std::weak_ptr<Impl>(shared_from_this())] {
@@ -96,13 +97,7 @@ void EventService::Impl::stop() {
   for (SubscriptionId id : ids) cancel(id, WBEM_E_SHUTTING_DOWN);
   {
     std::lock_guard lock(mutex_);
-    for (auto& [name, state] : namespaces_) {
-      state->ns->setObserver(nullptr);
-      for (auto& [pname, provider] : state->providers) {
-        std::lock_guard call(provider->callMutex);
-        shutdownProvider(*provider);
-      }
-    }
+    for (auto& [name, state] : namespaces_) retireNamespace(*state);
   }
   {
     std::lock_guard lock(sinksMutex_);
@@ -126,8 +121,8 @@ void EventService::Impl::stop() {
   pool_->close();
 }
 
-std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::NamespaceState& ns, detail::ProviderState* provider,
-                                                               bool restricted) {
+std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::NamespaceState& ns,
+                                                               detail::ProviderState* provider, bool restricted) {
   // Sinks are spread over the dispatchers; each sink stays with one, which keeps its order.
   const unsigned dispatcher = nextDispatcher_.fetch_add(1, std::memory_order_relaxed) % options_.dispatcherThreads;
   auto sink = std::make_shared<detail::SinkImpl>(*this, ns, provider, dispatcher);
@@ -138,6 +133,30 @@ std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::Namespace
 }
 
 // --- namespaces -------------------------------------------------------------------------------
+
+std::unique_ptr<detail::NamespaceState> EventService::Impl::makeNamespace(const std::string& name) {
+  auto state = std::make_unique<detail::NamespaceState>();
+  state->ns = std::make_unique<Namespace>(name);
+  state->systemSink = makeSink(*state, nullptr, false);
+  return state;
+}
+
+void EventService::Impl::attachObservers(detail::NamespaceState& state) {
+  state.observers.push_back(std::make_shared<detail::IntrinsicObserver>(state));
+  if (repositoryWriter_) state.observers.push_back(repositoryWriter_);
+  state.observers.insert(state.observers.end(), observers_.begin(), observers_.end());
+  for (const auto& o : state.observers) state.ns->addObserver(o);
+}
+
+void EventService::Impl::retireNamespace(detail::NamespaceState& state) {
+  for (const auto& o : state.observers) state.ns->removeObserver(o.get());
+  state.observers.clear();
+  for (auto& [pname, provider] : state.providers) {
+    std::lock_guard call(provider->callMutex);
+    shutdownProvider(*provider);
+  }
+  state.systemSink->release();
+}
 
 detail::NamespaceState* EventService::Impl::findState(std::string_view name) const {
   std::lock_guard lock(mutex_);
@@ -156,6 +175,7 @@ Namespace& EventService::createNamespace(std::string_view name) {
   const std::string leaf = full.substr(parent.empty() ? 0 : parent.size() + 1);
   detail::NamespaceState* parentState = nullptr;
   Namespace* created = nullptr;
+  std::vector<std::shared_ptr<ServiceObserver>> observers;
   {
     std::lock_guard lock(impl_->mutex_);
     if (leaf.empty() || parent.empty()) throw Error(WBEM_E_INVALID_NAMESPACE, "invalid namespace name " + full);
@@ -163,15 +183,16 @@ Namespace& EventService::createNamespace(std::string_view name) {
     if (p == impl_->namespaces_.end())
       throw Error(WBEM_E_INVALID_NAMESPACE, "parent namespace " + parent + " of " + full + " does not exist");
     if (impl_->namespaces_.count(full)) throw Error(WBEM_E_ALREADY_EXISTS, "namespace " + full + " already exists");
-    auto state = std::make_unique<detail::NamespaceState>();
-    state->ns = std::make_unique<Namespace>(full);
-    state->systemSink = impl_->makeSink(*state, nullptr, false);
-    state->ns->setObserver(std::make_shared<detail::IntrinsicObserver>(*state));
+    if (impl_->options_.repository) impl_->options_.repository->putNamespace(full);  // stored first: may fail
+    auto state = impl_->makeNamespace(full);
+    impl_->attachObservers(*state);
     created = state->ns.get();
     parentState = p->second.get();
     impl_->namespaces_.emplace(full, std::move(state));
+    observers = impl_->observers_;
   }
   detail::raiseNamespaceEvent(*parentState, "__NamespaceCreationEvent", leaf);
+  for (const auto& o : observers) o->namespaceCreated(*created);
   return *created;
 }
 
@@ -180,15 +201,18 @@ void EventService::deleteNamespace(std::string_view name) {
   if (iequals(full, "root")) throw Error(WBEM_E_ACCESS_DENIED, "the root namespace cannot be deleted");
   std::vector<detail::NamespaceState*> doomed;
   detail::NamespaceState* parent = nullptr;
+  std::vector<std::shared_ptr<ServiceObserver>> observers;
   {
     std::lock_guard lock(impl_->mutex_);
     auto it = impl_->namespaces_.find(full);
     if (it == impl_->namespaces_.end()) throw Error(WBEM_E_INVALID_NAMESPACE, "namespace " + full + " does not exist");
+    if (impl_->options_.repository) impl_->options_.repository->deleteNamespace(full);
     auto p = impl_->namespaces_.find(parentOf(full));
     parent = p == impl_->namespaces_.end() ? nullptr : p->second.get();
     for (auto n = impl_->namespaces_.begin(); n != impl_->namespaces_.end();) {
       const std::string& key = n->first;
-      const bool below = key.size() > full.size() && key[full.size()] == '\\' && iequals(key.substr(0, full.size()), full);
+      const bool below =
+          key.size() > full.size() && key[full.size()] == '\\' && iequals(key.substr(0, full.size()), full);
       if (!iequals(key, full) && !below) {
         ++n;
         continue;
@@ -197,6 +221,7 @@ void EventService::deleteNamespace(std::string_view name) {
       impl_->deletedNamespaces_.push_back(std::move(n->second));
       n = impl_->namespaces_.erase(n);
     }
+    observers = impl_->observers_;
   }
   std::vector<SubscriptionId> ids;
   {
@@ -205,15 +230,34 @@ void EventService::deleteNamespace(std::string_view name) {
       if (std::find(doomed.begin(), doomed.end(), sub->ns) != doomed.end()) ids.push_back(id);
   }
   for (SubscriptionId id : ids) impl_->cancel(id, WBEM_E_INVALID_NAMESPACE);
-  for (detail::NamespaceState* state : doomed) {
-    state->ns->setObserver(nullptr);
-    for (auto& [pname, provider] : state->providers) {
-      std::lock_guard call(provider->callMutex);
-      impl_->shutdownProvider(*provider);
-    }
-    state->systemSink->release();
-  }
+  for (detail::NamespaceState* state : doomed) impl_->retireNamespace(*state);  // out of the map: no lock needed
+  for (detail::NamespaceState* state : doomed)
+    for (const auto& o : observers) o->namespaceDeleted(*state->ns);
   if (parent) detail::raiseNamespaceEvent(*parent, "__NamespaceDeletionEvent", full.substr(parentOf(full).size() + 1));
+}
+
+void EventService::addObserver(std::shared_ptr<ServiceObserver> observer) {
+  if (!observer) throw Error(WBEM_E_INVALID_PARAMETER, "addObserver needs an observer");
+  std::vector<Namespace*> present;
+  {
+    std::lock_guard lock(impl_->mutex_);
+    impl_->observers_.push_back(observer);
+    for (auto& [name, state] : impl_->namespaces_) {
+      state->observers.push_back(observer);
+      state->ns->addObserver(observer);
+      present.push_back(state->ns.get());
+    }
+  }
+  for (Namespace* ns : present) observer->namespaceCreated(*ns);
+}
+
+void EventService::removeObserver(const ServiceObserver* observer) {
+  std::lock_guard lock(impl_->mutex_);
+  std::erase_if(impl_->observers_, [observer](const auto& o) { return o.get() == observer; });
+  for (auto& [name, state] : impl_->namespaces_) {
+    state->ns->removeObserver(observer);
+    std::erase_if(state->observers, [observer](const auto& o) { return o.get() == observer; });
+  }
 }
 
 Namespace* EventService::findNamespace(std::string_view name) const {
@@ -225,21 +269,28 @@ Namespace& EventService::getNamespace(std::string_view name) const { return *imp
 
 // --- providers --------------------------------------------------------------------------------
 
-void EventService::addEventProvider(std::string_view ns, std::string_view name, std::shared_ptr<EventProvider> provider) {
+void EventService::addEventProvider(std::string_view ns, std::string_view name,
+                                    std::shared_ptr<EventProvider> provider) {
   if (!provider) throw Error(WBEM_E_INVALID_PARAMETER, "addEventProvider needs a provider object");
   detail::NamespaceState& state = impl_->state(ns);
-  std::lock_guard lock(impl_->mutex_);
-  auto& slot = state.providers[std::string(name)];
-  if (!slot) {
-    slot = std::make_unique<detail::ProviderState>();
-    slot->ns = &state;
-    slot->name = std::string(name);
-    slot->initTimeout = impl_->options_.providerInitTimeout;
+  detail::ProviderState* bound = nullptr;
+  {
+    std::lock_guard lock(impl_->mutex_);
+    auto& slot = state.providers[std::string(name)];
+    if (!slot) {
+      slot = std::make_unique<detail::ProviderState>();
+      slot->ns = &state;
+      slot->name = std::string(name);
+      slot->initTimeout = impl_->options_.providerInitTimeout;
+    }
+    std::lock_guard call(slot->callMutex);
+    if (slot->object) throw Error(WBEM_E_ALREADY_EXISTS, "event provider " + std::string(name) + " is already bound");
+    slot->object = std::move(provider);
+    impl_->loadRegistrations(*slot);
+    bound = slot.get();
   }
-  std::lock_guard call(slot->callMutex);
-  if (slot->object) throw Error(WBEM_E_ALREADY_EXISTS, "event provider " + std::string(name) + " is already bound");
-  slot->object = std::move(provider);
-  impl_->loadRegistrations(*slot);
+  // Filters made before the provider came (permanent ones restored at start) now need it.
+  impl_->adoptSubscriptions(*bound);
 }
 
 void EventService::registerEventProvider(std::string_view ns, std::string_view name,
@@ -287,21 +338,28 @@ ArbitratorLimits EventService::limits() const { return impl_->limits(); }
 
 ArbitratorLimits EventService::Impl::limits() const {
   ArbitratorLimits limits;
-  Namespace& root = *root_->ns;  // not through state(): callers may hold mutex_
+  Namespace& root = *root_.load()->ns;  // not through state(): callers may hold mutex_
   ObjectPtr config;
   try {
     config = root.getInstance(ObjectPath::forSingleton("__ArbitratorConfiguration"));
   } catch (const Error&) {
     config = share(root.getClass("__ArbitratorConfiguration")->spawnInstance());  // the defaults
   }
-  limits.temporarySubscriptionsPerUser = quotaValue(*config, "TemporarySubscriptionsPerUser", limits.temporarySubscriptionsPerUser);
-  limits.temporarySubscriptionsTotal = quotaValue(*config, "TemporarySubscriptionsTotal", limits.temporarySubscriptionsTotal);
-  limits.permanentSubscriptionsPerUser = quotaValue(*config, "PermanentSubscriptionsPerUser", limits.permanentSubscriptionsPerUser);
-  limits.permanentSubscriptionsTotal = quotaValue(*config, "PermanentSubscriptionsTotal", limits.permanentSubscriptionsTotal);
-  limits.pollingInstructionsPerUser = quotaValue(*config, "PollingInstructionsPerUser", limits.pollingInstructionsPerUser);
+  limits.temporarySubscriptionsPerUser =
+      quotaValue(*config, "TemporarySubscriptionsPerUser", limits.temporarySubscriptionsPerUser);
+  limits.temporarySubscriptionsTotal =
+      quotaValue(*config, "TemporarySubscriptionsTotal", limits.temporarySubscriptionsTotal);
+  limits.permanentSubscriptionsPerUser =
+      quotaValue(*config, "PermanentSubscriptionsPerUser", limits.permanentSubscriptionsPerUser);
+  limits.permanentSubscriptionsTotal =
+      quotaValue(*config, "PermanentSubscriptionsTotal", limits.permanentSubscriptionsTotal);
+  limits.pollingInstructionsPerUser =
+      quotaValue(*config, "PollingInstructionsPerUser", limits.pollingInstructionsPerUser);
   limits.pollingInstructionsTotal = quotaValue(*config, "PollingInstructionsTotal", limits.pollingInstructionsTotal);
-  limits.maximumQueueSizePerConsumer = quotaValue(*config, "MaximumQueueSizePerConsumer", static_cast<std::uint32_t>(limits.maximumQueueSizePerConsumer));
-  limits.maximumQueueSizeTotal = quotaValue(*config, "MaximumQueueSizeTotal", static_cast<std::uint32_t>(limits.maximumQueueSizeTotal));
+  limits.maximumQueueSizePerConsumer = quotaValue(*config, "MaximumQueueSizePerConsumer",
+                                                  static_cast<std::uint32_t>(limits.maximumQueueSizePerConsumer));
+  limits.maximumQueueSizeTotal =
+      quotaValue(*config, "MaximumQueueSizeTotal", static_cast<std::uint32_t>(limits.maximumQueueSizeTotal));
   limits.maxWaitOnEvents = std::chrono::milliseconds(quotaValue(*config, "MaxWaitOnEvents", 2000));
   return limits;
 }
@@ -329,12 +387,12 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
   sub->id = nextId_.fetch_add(1);
   sub->ns = &ns;
   sub->query = std::string(query);
-  sub->owner = options.owner ? *options.owner : processPrincipal_;
+  sub->owner = options.owner ? *options.owner : Principal::caller();
   sub->permanent = options.permanent;
   sub->projects = !filter->query().selectAll;
   const ClassDef& from = filter->fromClass()->definition();
-  sub->intrinsic = related(*ns.ns, from, "__InstanceOperationEvent") || related(*ns.ns, from, "__ClassOperationEvent") ||
-                   related(*ns.ns, from, "__NamespaceOperationEvent");
+  sub->intrinsic = related(*ns.ns, from, "__InstanceOperationEvent") ||
+                   related(*ns.ns, from, "__ClassOperationEvent") || related(*ns.ns, from, "__NamespaceOperationEvent");
   sub->wantsDrops = related(*ns.ns, from, "__EventDroppedEvent");
   if (filter->query().groupWithin) {
     sub->aggregator = std::make_unique<Aggregator>(filter, *ns.ns, [clock = clock_] { return clock->now(); });
@@ -369,18 +427,22 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
     checkQuotas(sub->owner, sub->permanent, !sub->polledClass.empty());
   }
 
-  const std::uint64_t queueLimit = options.maxQueueBytes ? options.maxQueueBytes : arbitrator.maximumQueueSizePerConsumer;
-  std::string path = options.consumerPath.empty() ? "__TemporaryConsumer.Id=" + std::to_string(sub->id) : options.consumerPath;
+  const std::uint64_t queueLimit =
+      options.maxQueueBytes ? options.maxQueueBytes : arbitrator.maximumQueueSizePerConsumer;
+  std::string path =
+      options.consumerPath.empty() ? "__TemporaryConsumer.Id=" + std::to_string(sub->id) : options.consumerPath;
   sub->consumer = std::make_shared<detail::ConsumerQueue>(std::move(sink), sub->owner, std::move(path), queueLimit);
   sub->consumer->ns = &ns;
   sub->consumer->staged_.resize(options_.dispatcherThreads);
+  sub->synchronous = options.deliverSynchronously && !sub->aggregator && sub->consumer->sink();
 
   activateProviders(*sub);  // throws after undoing its own work
   try {
     std::lock_guard lock(mutex_);
     checkQuotas(sub->owner, sub->permanent, !sub->polledClass.empty());  // others may have come meanwhile
     if (!sub->polledClass.empty())
-      addPoll(*sub, std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*filter->query().within)));
+      addPoll(*sub,
+              std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(*filter->query().within)));
     auto& counts = quotaPerUser_[sub->owner.uid];
     for (QuotaCounts* c : {&counts, &quotaTotal_}) {
       (sub->permanent ? c->permanent : c->temporary)++;
@@ -393,6 +455,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
       table_.emplace(sub->id, sub);
     }
     ns.index.add(sub->id, filter);
+    if (sub->synchronous) publishSynchronous(ns, sub, true);
   } catch (...) {
     releaseProviders(*sub);
     throw;
@@ -436,6 +499,7 @@ bool EventService::Impl::cancel(SubscriptionId id, Status reason) {
       table_.erase(it);
     }
     sub->ns->index.remove(id);
+    if (sub->synchronous) publishSynchronous(*sub->ns, sub, false);
     sub->consumer->cancelled_.store(true, std::memory_order_release);
     if (!sub->polledClass.empty()) removePoll(*sub);
     auto& counts = quotaPerUser_[sub->owner.uid];
@@ -485,7 +549,8 @@ Status EventService::pull(SubscriptionId id, std::uint32_t timeoutMs, std::size_
         consumer->queue_.wait_dequeue(d);
         have = true;
       } else {
-        const auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
+        const auto left =
+            std::chrono::duration_cast<std::chrono::microseconds>(deadline - std::chrono::steady_clock::now());
         have = left.count() > 0 && consumer->queue_.wait_dequeue_timed(d, left.count());
       }
     }

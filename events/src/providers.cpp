@@ -5,12 +5,11 @@
 #include <wbem/objectpath.hpp>
 #include <wbem/overlap.hpp>
 
-#include "service_impl.hpp"
-#include "sink.hpp"
-
+#include <condition_variable>
 #include <spdlog/spdlog.h>
 
-#include <condition_variable>
+#include "service_impl.hpp"
+#include "sink.hpp"
 
 namespace wbem {
 namespace {
@@ -78,9 +77,7 @@ void EventService::Impl::loadRegistrations(detail::ProviderState& provider) {
       try {
         filter = QueryFilter::compile(text, ns, QueryKind::Notification);
       } catch (const Error& e) {
-        const int eventId = e.status() == WBEM_E_INVALID_CLASS       ? 24
-                            : e.status() == WBEM_E_NOT_EVENT_CLASS ? 25
-                                                                   : 21;
+        const int eventId = e.status() == WBEM_E_INVALID_CLASS ? 24 : e.status() == WBEM_E_NOT_EVENT_CLASS ? 25 : 21;
         logIgnored(provider, text, eventId, statusName(e.status()) + ": " + e.message());
         continue;
       }
@@ -134,49 +131,99 @@ void EventService::Impl::activateProviders(detail::Subscription& sub) {
     if (auto security = std::dynamic_pointer_cast<EventProviderSecurity>(provider->object)) {
       const Status s = security->accessCheck("WQL", sub.query, sub.permanent ? &sub.owner : nullptr);
       if (isError(s))
-        throw Error(WBEM_E_ACCESS_DENIED, "event provider " + provider->name + " denied access (" + statusName(s) + ")");
+        throw Error(WBEM_E_ACCESS_DENIED,
+                    "event provider " + provider->name + " denied access (" + statusName(s) + ")");
     }
   }
   try {
     for (detail::ProviderState* provider : concerned) {
       std::lock_guard call(provider->callMutex);
-      if (!provider->initialized) {
-        if (auto init = std::dynamic_pointer_cast<ProviderInit>(provider->object)) {
-          auto sink = std::make_shared<InitSink>();
-          ProviderInitContext context{{}, 0, ns.ns->name(), {}, ns.ns.get()};
-          const Status returned = init->initialize(context, sink);
-          if (isError(returned)) {
-            throw Error(WBEM_E_INITIALIZATION_FAILURE,
-                        "event provider " + provider->name + " failed to initialize (" + statusName(returned) + ")");
-          }
-          const auto reported = sink->wait(provider->initTimeout);
-          if (!reported)
-            throw Error(WBEM_E_PROVIDER_TIMED_OUT, "event provider " + provider->name + " did not report initialization");
-          if (isError(*reported))
-            throw Error(WBEM_E_INITIALIZATION_FAILURE,
-                        "event provider " + provider->name + " reported " + statusName(*reported));
-        }
-        provider->initialized = true;
-      }
-      const auto queryId = static_cast<std::uint32_t>(sub.id);
-      if (auto querySink = std::dynamic_pointer_cast<EventProviderQuerySink>(provider->object)) {
-        const Status s = querySink->newQuery(queryId, "WQL", sub.query);
-        if (isError(s)) spdlog::warn("event provider {}: NewQuery({}) returned {}", provider->name, queryId, statusName(s));
-      }
-      provider->concerned[sub.id] = queryId;
+      initializeProvider(*provider);
+      provider->concerned[sub.id] = static_cast<std::uint32_t>(sub.id);
       provider->concernedCount.store(static_cast<int>(provider->concerned.size()), std::memory_order_release);
       sub.providers.push_back(provider);
-      if (!provider->sink) {
-        provider->sink = makeSink(ns, provider, false);
-        const Status s = provider->object->provideEvents(provider->sink, 0);
-        if (isError(s)) {
-          throw Error(s, "event provider " + provider->name + " refused ProvideEvents (" + statusName(s) + ")");
-        }
-      }
+      tellNewQuery(*provider, sub);
+      startProvider(*provider);
     }
   } catch (...) {
     releaseProviders(sub);
     throw;
+  }
+}
+
+void EventService::Impl::initializeProvider(detail::ProviderState& provider) {
+  if (provider.initialized) return;
+  if (auto init = std::dynamic_pointer_cast<ProviderInit>(provider.object)) {
+    auto sink = std::make_shared<InitSink>();
+    ProviderInitContext context{{}, 0, provider.ns->ns->name(), {}, provider.ns->ns.get()};
+    const Status returned = init->initialize(context, sink);
+    if (isError(returned)) {
+      throw Error(WBEM_E_INITIALIZATION_FAILURE,
+                  "event provider " + provider.name + " failed to initialize (" + statusName(returned) + ")");
+    }
+    const auto reported = sink->wait(provider.initTimeout);
+    if (!reported)
+      throw Error(WBEM_E_PROVIDER_TIMED_OUT, "event provider " + provider.name + " did not report initialization");
+    if (isError(*reported))
+      throw Error(WBEM_E_INITIALIZATION_FAILURE,
+                  "event provider " + provider.name + " reported " + statusName(*reported));
+  }
+  provider.initialized = true;
+}
+
+void EventService::Impl::tellNewQuery(detail::ProviderState& provider, const detail::Subscription& sub) {
+  if (auto querySink = std::dynamic_pointer_cast<EventProviderQuerySink>(provider.object)) {
+    const auto queryId = static_cast<std::uint32_t>(sub.id);
+    const Status s = querySink->newQuery(queryId, "WQL", sub.query);
+    if (isError(s)) spdlog::warn("event provider {}: NewQuery({}) returned {}", provider.name, queryId, statusName(s));
+  }
+}
+
+void EventService::Impl::startProvider(detail::ProviderState& provider) {
+  if (provider.sink) return;
+  provider.sink = makeSink(*provider.ns, &provider, false);
+  const Status s = provider.object->provideEvents(provider.sink, 0);
+  if (isError(s)) throw Error(s, "event provider " + provider.name + " refused ProvideEvents (" + statusName(s) + ")");
+}
+
+void EventService::Impl::adoptSubscriptions(detail::ProviderState& provider) {
+  detail::NamespaceState& ns = *provider.ns;
+  std::vector<std::shared_ptr<detail::Subscription>> adopted;
+  {
+    // Under mutex_, so that a cancel either ran before (the subscription is gone) or finds the
+    // provider in sub.providers and releases it.
+    std::lock_guard lock(mutex_);
+    std::lock_guard call(provider.callMutex);
+    std::shared_lock table(tableMutex_);
+    for (const auto& [id, sub] : table_) {
+      if (sub->ns != &ns || provider.concerned.count(id)) continue;
+      const bool overlaps = std::any_of(provider.queries.begin(), provider.queries.end(),
+                                        [&](const auto& q) { return queriesOverlap(*q.filter, *sub->filter, *ns.ns); });
+      if (!overlaps) continue;
+      if (auto security = std::dynamic_pointer_cast<EventProviderSecurity>(provider.object)) {
+        const Status s = security->accessCheck("WQL", sub->query, sub->permanent ? &sub->owner : nullptr);
+        if (isError(s)) {
+          spdlog::warn("event provider {} denied existing subscription {} ({}): it gets no events from it",
+                       provider.name, id, statusName(s));
+          continue;
+        }
+      }
+      provider.concerned[id] = static_cast<std::uint32_t>(id);
+      sub->providers.push_back(&provider);
+      adopted.push_back(sub);
+    }
+    provider.concernedCount.store(static_cast<int>(provider.concerned.size()), std::memory_order_release);
+  }
+  if (adopted.empty()) return;
+  std::lock_guard call(provider.callMutex);
+  try {
+    initializeProvider(provider);
+    for (const auto& sub : adopted)
+      if (provider.concerned.count(sub->id)) tellNewQuery(provider, *sub);  // not cancelled meanwhile
+    if (!provider.concerned.empty()) startProvider(provider);
+  } catch (const Error& e) {
+    // The subscriptions stay; they receive nothing from this provider (as when it dies).
+    spdlog::error("event provider {} could not serve the existing subscriptions: {}", provider.name, e.what());
   }
 }
 
@@ -190,7 +237,8 @@ void EventService::Impl::releaseProviders(detail::Subscription& sub) {
     provider->concernedCount.store(static_cast<int>(provider->concerned.size()), std::memory_order_release);
     if (auto querySink = std::dynamic_pointer_cast<EventProviderQuerySink>(provider->object)) {
       const Status s = querySink->cancelQuery(queryId);
-      if (isError(s)) spdlog::warn("event provider {}: CancelQuery({}) returned {}", provider->name, queryId, statusName(s));
+      if (isError(s))
+        spdlog::warn("event provider {}: CancelQuery({}) returned {}", provider->name, queryId, statusName(s));
     }
     if (provider->concerned.empty()) shutdownProvider(*provider);
   }

@@ -2,12 +2,11 @@
 // GROUP WITHIN windows, and the watch for delivery threads stuck in consumers. It sleeps until
 // the earliest deadline (real time), or until a ManualClock advances.
 
-#include "service_impl.hpp"
-#include "sink.hpp"
-
+#include <algorithm>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
+#include "service_impl.hpp"
+#include "sink.hpp"
 
 namespace wbem {
 namespace {
@@ -86,9 +85,9 @@ void EventService::Impl::runDue(Clock::TimePoint now) {
       }
       for (auto& [cls, poll] : state->polls) {
         if (poll.nextDue > now) continue;
-        const auto interval = std::min_element(poll.intervals.begin(), poll.intervals.end(),
-                                               [](auto& a, auto& b) { return a.second < b.second; })
-                                  ->second;
+        const auto interval = std::min_element(poll.intervals.begin(), poll.intervals.end(), [](auto& a, auto& b) {
+                                return a.second < b.second;
+                              })->second;
         // The next poll stays on the grid of the smallest interval, however late this one is.
         while (poll.nextDue <= now) poll.nextDue += interval;
         polls.push_back({state.get(), poll.className, poll.provider});
@@ -152,10 +151,9 @@ void EventService::Impl::reloadTimers(detail::NamespaceState& state) {
       continue;
     }
     try {
-      timers.insert_or_assign(
-          id.asString(),
-          detail::TimerEntry{instruction,
-                             detail::TimerSchedule::fromInstruction(*instruction, clock_->now(), clock_->wallNow())});
+      timers.insert_or_assign(id.asString(),
+                              detail::TimerEntry{instruction, detail::TimerSchedule::fromInstruction(
+                                                                  *instruction, clock_->now(), clock_->wallNow())});
     } catch (const Error& e) {
       spdlog::warn("timer instruction {} in {} ignored: {}", id.asString(), state.ns->name(), e.message());
     }
@@ -175,7 +173,8 @@ void EventService::Impl::addPoll(detail::Subscription& sub, Clock::duration inte
     if (it != state.instanceProviders.end()) provider = it->second;
   }
   if (!provider)
-    throw Error(WBEM_E_PROVIDER_NOT_FOUND, "no instance provider is bound for " + sub.polledClass + ", so it cannot be polled");
+    throw Error(WBEM_E_PROVIDER_NOT_FOUND,
+                "no instance provider is bound for " + sub.polledClass + ", so it cannot be polled");
   auto [it, created] = state.polls.try_emplace(sub.polledClass);
   detail::PollState& poll = it->second;
   const auto now = clock_->now();

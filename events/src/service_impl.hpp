@@ -14,11 +14,6 @@
 #include <wbem/filter.hpp>
 #include <wbem/filter_index.hpp>
 
-#include "concurrent_queue.hpp"
-#include "event_pool.hpp"
-#include "instance_poll.hpp"
-#include "timer_schedule.hpp"
-
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -27,10 +22,16 @@
 #include <mutex>
 #include <optional>
 #include <shared_mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <unordered_map>
 #include <vector>
+
+#include "concurrent_queue.hpp"
+#include "event_pool.hpp"
+#include "instance_poll.hpp"
+#include "timer_schedule.hpp"
 
 namespace wbem {
 
@@ -133,9 +134,10 @@ struct Subscription {
   bool permanent = false;
   bool projects = false;  // SELECT list: deliver projected copies
   std::unique_ptr<Aggregator> aggregator;
-  std::string polledClass;  // the dynamic class this subscription polls (WITHIN), if any
-  bool intrinsic = false;   // counted in NamespaceState::intrinsicFilters
-  bool wantsDrops = false;  // counted in NamespaceState::dropFilters
+  std::string polledClass;                // the dynamic class this subscription polls (WITHIN), if any
+  bool intrinsic = false;                 // counted in NamespaceState::intrinsicFilters
+  bool wantsDrops = false;                // counted in NamespaceState::dropFilters
+  bool synchronous = false;               // provider events are delivered on the provider's thread
   std::vector<ProviderState*> providers;  // providers told newQuery for it
 };
 
@@ -163,7 +165,7 @@ struct ProviderState {
   std::chrono::milliseconds initTimeout{0};
   std::mutex callMutex;  // serialises calls into the provider
   bool initialized = false;
-  std::shared_ptr<SinkImpl> sink;  // while active
+  std::shared_ptr<SinkImpl> sink;                     // while active
   std::map<SubscriptionId, std::uint32_t> concerned;  // filters it was told of, by query id
   std::atomic<int> concernedCount{0};                 // concerned.size(), read without the lock
   std::vector<std::weak_ptr<SinkImpl>> restricted;    // restricted sinks it made
@@ -178,6 +180,7 @@ struct TimerEntry {
 /// A namespace with its filters.
 struct NamespaceState {
   std::unique_ptr<Namespace> ns;
+  std::vector<std::shared_ptr<NamespaceObserver>> observers;  // what the service attached to ns
   FilterIndex index;
   std::shared_ptr<SinkImpl> systemSink;  // intrinsic, timer and system events raised here
   std::map<std::string, std::unique_ptr<ProviderState>, NameLess> providers;
@@ -189,6 +192,11 @@ struct NamespaceState {
   std::atomic<int> intrinsicFilters{0};
   // Filters that may want __EventDroppedEvent and its subclasses.
   std::atomic<int> dropFilters{0};
+  // Synchronous subscriptions, published whole so that indicate() reads them without the
+  // service's locks; replaced under Impl::mutex_. The count spares indicate() the load when zero.
+  std::atomic<std::shared_ptr<const std::vector<std::shared_ptr<Subscription>>>> synchronous{
+      std::make_shared<const std::vector<std::shared_ptr<Subscription>>>()};
+  std::atomic<int> synchronousCount{0};
   std::atomic<bool> timersDirty{false};
   std::atomic<bool> registrationsDirty{false};
 };
@@ -207,6 +215,16 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
                            std::shared_ptr<ObjectSink> sink, SubscriptionOptions options);
   bool cancel(SubscriptionId id, Status reason);
   void checkQuotas(const Principal& owner, bool permanent, bool polling) const;
+  /// Makes the state of namespace `name` with its sinks (without observers), under mutex_.
+  std::unique_ptr<detail::NamespaceState> makeNamespace(const std::string& name);
+  /// Attaches the intrinsic observer, the repository writer and the service observers; under mutex_.
+  void attachObservers(detail::NamespaceState& state);
+  /// Detaches them and shuts the namespace's providers down (a deleted namespace).
+  void retireNamespace(detail::NamespaceState& state);
+
+  // persistence.cpp
+  /// Loads every namespace the repository holds (at start, or after a restore), under mutex_.
+  void loadRepository();
 
   // event_service.cpp (sinks)
   std::shared_ptr<detail::SinkImpl> makeSink(detail::NamespaceState& ns, detail::ProviderState* provider,
@@ -221,6 +239,16 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void flushStaged(unsigned index);
   void deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event, std::uint32_t bytes,
                std::uint8_t flags, Clock::TimePoint now);
+  /// True when `sub` may receive `event` from a sink with `sinkSecurity` (sink and event security,
+  /// admin-only overflow reports).
+  static bool mayReceive(const detail::Subscription& sub, const ClassObject& event,
+                         const SecurityDescriptor* sinkSecurity, std::uint8_t flags);
+  /// Hands `event`, just indicated by a provider sink of `ns`, to the synchronous subscriptions
+  /// that match it, on the calling thread.
+  void deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event, const SecurityDescriptor* sinkSecurity,
+                            std::uint8_t flags);
+  /// Publishes `ns`'s synchronous subscriptions with `sub` added or removed; under mutex_.
+  void publishSynchronous(detail::NamespaceState& ns, const std::shared_ptr<detail::Subscription>& sub, bool add);
   detail::IngestQueue& ingestFor(const detail::SinkImpl& sink);
 
   // delivery.cpp
@@ -229,12 +257,21 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   /// Delivers one batch of the consumer's queue; true when it was a full batch (more may wait).
   bool drainConsumer(const std::shared_ptr<detail::ConsumerQueue>& consumer);
   void growWorkersIfStuck(Clock::TimePoint now);
+  /// Calls the consumer's sink with `events`; a failure (status or exception) raises
+  /// __ConsumerFailureEvent for each. The caller holds the consumer's deliverMutex_.
+  void callConsumer(detail::ConsumerQueue& consumer, std::span<const ObjectPtr> events);
   void discard(detail::ConsumerQueue& consumer);
 
   // providers.cpp
   void loadRegistrations(detail::ProviderState& provider);
   void activateProviders(detail::Subscription& subscription);
   void releaseProviders(detail::Subscription& subscription);
+  // With the provider's callMutex held: initialise it once, tell it of a filter, start it once.
+  void initializeProvider(detail::ProviderState& provider);
+  void tellNewQuery(detail::ProviderState& provider, const detail::Subscription& subscription);
+  void startProvider(detail::ProviderState& provider);
+  /// Activates a provider just bound for the live subscriptions its queries overlap.
+  void adoptSubscriptions(detail::ProviderState& provider);
   void shutdownProvider(detail::ProviderState& provider);
   bool providerServes(const detail::NamespaceState& ns, const QueryFilter& filter) const;
   void refreshRestrictedSinks(detail::NamespaceState& ns);
@@ -257,16 +294,17 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
 
   EventServiceOptions options_;
   std::shared_ptr<Clock> clock_;
-  Principal processPrincipal_ = Principal::current();  // the default owner (read once: it reads /etc/group)
   std::shared_ptr<detail::EventPool> pool_;
 
   // Namespaces and subscriptions (control state).
   mutable std::mutex mutex_;
   std::map<std::string, std::unique_ptr<detail::NamespaceState>, NameLess> namespaces_;
-  detail::NamespaceState* root_ = nullptr;  // set by start(), never changes
+  std::atomic<detail::NamespaceState*> root_{nullptr};  // set by start(), replaced by restore()
   // Deleted namespaces: kept, since sinks and consumers still point at them, until the end.
   std::vector<std::unique_ptr<detail::NamespaceState>> deletedNamespaces_;
   std::atomic<SubscriptionId> nextId_{1};
+  std::vector<std::shared_ptr<ServiceObserver>> observers_;  // under mutex_
+  std::shared_ptr<NamespaceObserver> repositoryWriter_;      // null without a repository
 
   // Every sink made (for waitIdle, statistics and stop) and the providers' restricted sinks.
   std::mutex sinksMutex_;

@@ -2,10 +2,9 @@
 
 #include <wbem/overlap.hpp>
 
-#include <spdlog/spdlog.h>
-
 #include <algorithm>
 #include <chrono>
+#include <spdlog/spdlog.h>
 #include <thread>
 
 namespace wbem::detail {
@@ -17,8 +16,8 @@ constexpr std::size_t kStackBatch = 64;
 // FILETIME: 100 ns intervals since 1601-01-01 UTC (TIME_CREATED).
 std::uint64_t fileTime(Clock::WallTime t) {
   constexpr std::uint64_t kUnixEpochAsFileTime = 116444736000000000ULL;
-  const auto ticks = std::chrono::duration_cast<std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>>(
-      t.time_since_epoch());
+  const auto ticks =
+      std::chrono::duration_cast<std::chrono::duration<std::int64_t, std::ratio<1, 10'000'000>>>(t.time_since_epoch());
   return kUnixEpochAsFileTime + static_cast<std::uint64_t>(ticks.count());
 }
 
@@ -115,7 +114,8 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
   }
 
   const auto n = static_cast<std::int64_t>(accepted);
-  if (pending_.fetch_add(n, std::memory_order_relaxed) + n > static_cast<std::int64_t>(service_.options_.ingestQueueLimit)) {
+  if (pending_.fetch_add(n, std::memory_order_relaxed) + n >
+      static_cast<std::int64_t>(service_.options_.ingestQueueLimit)) {
     pending_.fetch_sub(n, std::memory_order_relaxed);
     rejected_.fetch_add(accepted, std::memory_order_relaxed);
     return WBEM_E_SERVER_TOO_BUSY;
@@ -144,13 +144,13 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     if (restricted && !wanted[i]) continue;
     const ClassObject& object = objects[i];
     const ClassInfo& info = classInfo(object);
-    ObjectPtr event = service_.pool_->make(
-        object,
-        [&](ClassObject& copy) {
-          copy.setOrigin({}, {});
-          if (info.timeCreated && copy.get(*info.timeCreated).isNull())
-            copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
-        });
+    ObjectPtr event = service_.pool_->make(object, [&](ClassObject& copy) {
+      copy.setOrigin({}, {});
+      if (info.timeCreated && copy.get(*info.timeCreated).isNull())
+        copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
+    });
+    if (provider_ && ns_.synchronousCount.load(std::memory_order_acquire) > 0)
+      service_.deliverSynchronously(ns_, event, security(), itemFlags);
     const std::uint32_t bytes = approximateSize(*event);
     stack[used++] = Ingest{std::move(event), this, bytes, itemFlags};
     if (used == kStackBatch) {
@@ -203,7 +203,8 @@ void SinkImpl::setSinkSecurity(const SecurityDescriptor& descriptor) {
   security_.store(securityHistory_.back().get(), std::memory_order_release);
 }
 
-Status SinkImpl::setBatchingParameters(std::int32_t flags, std::uint32_t maxBufferSize, std::uint32_t maxSendLatencyMs) {
+Status SinkImpl::setBatchingParameters(std::int32_t flags, std::uint32_t maxBufferSize,
+                                       std::uint32_t maxSendLatencyMs) {
   if (flags != WBEM_FLAG_BATCH_IF_NEEDED && flags != WBEM_FLAG_MUST_BATCH && flags != WBEM_FLAG_MUST_NOT_BATCH)
     return WBEM_E_INVALID_PARAMETER;
   if (flags == WBEM_FLAG_MUST_BATCH && maxBufferSize == 0 && maxSendLatencyMs == WBEM_INFINITE)

@@ -2,12 +2,12 @@
 // The EventSink the service hands to providers (and uses itself for intrinsic, timer and system
 // events): copies events into pooled records and queues them for its dispatcher, lock-free.
 
-#include "service_impl.hpp"
-
 #include <atomic>
 #include <memory>
 #include <thread>
 #include <vector>
+
+#include "service_impl.hpp"
 
 namespace wbem::detail {
 

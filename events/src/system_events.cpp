@@ -2,11 +2,12 @@
 // instances (and to its child namespaces), and __EventDroppedEvent, __EventQueueOverflowEvent
 // and __ConsumerFailureEvent for consumers that lose events.
 
-#include "service_impl.hpp"
-#include "sink.hpp"
 #include "system_events.hpp"
 
 #include <spdlog/spdlog.h>
+
+#include "service_impl.hpp"
+#include "sink.hpp"
 
 namespace wbem {
 namespace detail {
@@ -50,13 +51,15 @@ void IntrinsicObserver::classChanged(const Namespace&, const ObjectPtr& before, 
 
 void IntrinsicObserver::instanceChanged(const Namespace&, const ObjectPtr& before, const ObjectPtr& after) {
   const ClassObject& changed = after ? *after : *before;
-  if (changed.definition().inheritsFrom("__TimerInstruction")) state_.timersDirty.store(true, std::memory_order_release);
+  if (changed.definition().inheritsFrom("__TimerInstruction"))
+    state_.timersDirty.store(true, std::memory_order_release);
   if (changed.definition().inheritsFrom("__EventProviderRegistration") ||
       changed.definition().inheritsFrom("__Win32Provider"))
     state_.registrationsDirty.store(true, std::memory_order_release);
   if (state_.intrinsicFilters.load(std::memory_order_acquire) == 0) return;
-  const char* kind =
-      !before ? "__InstanceCreationEvent" : !after ? "__InstanceDeletionEvent" : "__InstanceModificationEvent";
+  const char* kind = !before  ? "__InstanceCreationEvent"
+                     : !after ? "__InstanceDeletionEvent"
+                              : "__InstanceModificationEvent";
   ClassObject event = eventClass(kind)->spawnInstance();
   event.put("TargetInstance", Value(after ? after : before));
   if (before && after) event.put("PreviousInstance", Value(before));
@@ -82,8 +85,7 @@ void EventService::Impl::raiseDropped(const detail::ConsumerQueue& consumer, con
   dropped.put("Event", Value(event));
   dropped.put("IntendedConsumer", Value::reference(consumer.path()));
   if (overflow)
-    dropped.put("CurrentQueueSize",
-                Value(static_cast<std::uint32_t>(std::min<std::uint64_t>(queueSize, UINT32_MAX))));
+    dropped.put("CurrentQueueSize", Value(static_cast<std::uint32_t>(std::min<std::uint64_t>(queueSize, UINT32_MAX))));
   detail::raiseIn(state, dropped, detail::kSystemDrop);
 }
 

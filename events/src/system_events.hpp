@@ -1,10 +1,10 @@
 #pragma once
 // Raising the events the service itself is the source of (system_events.cpp).
 
-#include "service_impl.hpp"
-
 #include <string_view>
 #include <vector>
+
+#include "service_impl.hpp"
 
 namespace wbem::detail {
 

@@ -49,14 +49,29 @@ class MethodProvider {
 class Namespace;
 
 /// Told of every change to a namespace's classes and static instances (what raises WMI's intrinsic
-/// __Class*Event and __Instance*Event). `before` is null for a creation, `after` for a deletion.
-/// Called with the namespace's write lock held, in the order of the changes: an observer must not
-/// call back into the namespace and should only record or queue the change.
+/// __Class*Event and __Instance*Event, what the repository writes through, what activates permanent
+/// subscriptions). Override the calls you need; all default to doing nothing.
 class NamespaceObserver {
  public:
   virtual ~NamespaceObserver() = default;
-  virtual void classChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) = 0;
-  virtual void instanceChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) = 0;
+  /// A class changed: `before` is null for a creation, `after` for a deletion. Called with the
+  /// namespace's write lock held, in the order of the changes: record or queue the change, and do
+  /// not call back into the namespace.
+  virtual void classChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) {
+    (void)ns, (void)before, (void)after;
+  }
+  /// An instance changed; as classChanged.
+  virtual void instanceChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) {
+    (void)ns, (void)before, (void)after;
+  }
+  /// Before putInstance stores `instance`, without the lock held (so it may read this or any
+  /// namespace): may complete the instance (a generated key, the creator) or throw wbem::Error to
+  /// refuse it, in which case nothing is stored.
+  virtual void checkInstance(const Namespace& ns, ClassObject& instance) { (void)ns, (void)instance; }
+  /// After a change call has released the write lock, on the thread that made it: where an
+  /// observer acts on what it queued (so that the change has taken effect when the call returns).
+  /// Also called after a failed change. Must not throw.
+  virtual void changesApplied(const Namespace& ns) noexcept { (void)ns; }
 };
 
 /// One namespace. Safety: every member function is thread-safe (a reader-writer lock guards the
@@ -104,8 +119,11 @@ class Namespace {
   std::vector<ObjectPtr> enumInstances(std::string_view className, bool deep = true) const;
 
   // --- change notification ------------------------------------------------------------------
-  /// Sets the one observer told of changes (null: none); replaces any earlier one. Thread-safe.
-  void setObserver(std::shared_ptr<NamespaceObserver> observer);
+  /// Adds an observer told of every later change (observers are told in the order added).
+  /// Thread-safe.
+  void addObserver(std::shared_ptr<NamespaceObserver> observer);
+  /// Removes an observer; no call to it starts after this returns. Thread-safe.
+  void removeObserver(const NamespaceObserver* observer);
 
   // --- methods --------------------------------------------------------------------------------
   /// Registers the method provider named by classes' `Provider` qualifier. Replaces any earlier one.
@@ -137,7 +155,11 @@ class Namespace {
   mutable std::shared_mutex mutex_;
   std::unordered_map<std::string, ClassEntry, NameHash, NameEqual> classes_;
   std::unordered_map<std::string, std::shared_ptr<MethodProvider>, NameHash, NameEqual> methodProviders_;
-  std::shared_ptr<NamespaceObserver> observer_;
+  using Observers = std::vector<std::shared_ptr<NamespaceObserver>>;
+  struct ChangeGuard;
+  std::shared_ptr<const Observers> observers() const;
+
+  std::shared_ptr<const Observers> observers_ = std::make_shared<const Observers>();
 };
 
 /// The system classes every namespace holds (__SystemClass, __Event and its family, __EventFilter,

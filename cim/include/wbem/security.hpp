@@ -44,6 +44,10 @@ struct Principal {
   /// The principal a CreatorSID names ("uid:N"): its groups and primary gid from the user
   /// database (a uid it does not know has no groups). nullopt for any other text. Thread-safe.
   static std::optional<Principal> fromSid(std::string_view sid);
+  /// The principal the calling thread acts for: the one the innermost live Impersonation on this
+  /// thread names, otherwise the process's (read once). Creators and owners are judged by it.
+  /// Thread-safe.
+  static Principal caller();
   /// The group whose members are administrators (default "wbem-admin"; `WBEM_ADMIN_GROUP` in the
   /// environment overrides it unless empty). A group that does not exist makes only root an
   /// administrator. Thread-safe.
@@ -57,6 +61,21 @@ struct Principal {
   bool isTrustee(std::string_view trustee) const;
 
   friend bool operator==(const Principal&, const Principal&) = default;
+};
+
+/// While it lives, the calling thread acts for `principal` (WMI: CoImpersonateClient until
+/// CoRevertToSelf): what Principal::caller() returns. Scopes nest. Safety: affects only the thread
+/// that made it, which must also destroy it.
+class Impersonation {
+ public:
+  explicit Impersonation(Principal principal);
+  ~Impersonation();
+  Impersonation(const Impersonation&) = delete;
+  Impersonation& operator=(const Impersonation&) = delete;
+
+ private:
+  Principal principal_;
+  const Principal* previous_;
 };
 
 /// A security descriptor in the SDDL subset wbem uses: `O:owner`, `G:group` and `D:(ace)(ace)...`,

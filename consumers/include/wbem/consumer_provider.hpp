@@ -115,9 +115,9 @@ struct WbemConsumerPlugin {
 
 /// Makes the shared library being built a consumer plugin serving `ProviderType` (default
 /// constructible, derived from wbem::EventConsumerProvider). Use once, at namespace scope.
-#define WBEM_CONSUMER_PLUGIN(ProviderType)                                                          \
-  extern "C" __attribute__((visibility("default"))) const WbemConsumerPlugin* wbem_consumer_plugin() { \
-    static const WbemConsumerPlugin plugin{WBEM_CONSUMER_PLUGIN_ABI,                                 \
+#define WBEM_CONSUMER_PLUGIN(ProviderType)                                                                       \
+  extern "C" __attribute__((visibility("default"))) const WbemConsumerPlugin* wbem_consumer_plugin() {           \
+    static const WbemConsumerPlugin plugin{WBEM_CONSUMER_PLUGIN_ABI,                                             \
                                            []() -> wbem::EventConsumerProvider* { return new ProviderType(); }}; \
-    return &plugin;                                                                                 \
+    return &plugin;                                                                                              \
   }

@@ -42,8 +42,7 @@ class SystemClock final : public Clock {
 /// starts at `wallStart`. Thread-safe.
 class ManualClock final : public Clock {
  public:
-  explicit ManualClock(WallTime wallStart = WallTime(std::chrono::seconds(1'700'000'000)))
-      : wallStart_(wallStart) {}
+  explicit ManualClock(WallTime wallStart = WallTime(std::chrono::seconds(1'700'000'000))) : wallStart_(wallStart) {}
 
   TimePoint now() const override {
     std::lock_guard lock(mutex_);

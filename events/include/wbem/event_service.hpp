@@ -10,12 +10,14 @@
 #include <wbem/event_sink.hpp>
 #include <wbem/namespace.hpp>
 #include <wbem/object_sink.hpp>
+#include <wbem/repository.hpp>
 #include <wbem/security.hpp>
 #include <wbem/status.hpp>
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,13 +46,29 @@ struct EventServiceOptions {
   std::chrono::milliseconds minimumPollingInterval{100};
   /// How long provider initialization may take when __Win32Provider does not say.
   std::chrono::milliseconds providerInitTimeout{20000};
+  /// The persistent repository. When set, the service starts with every namespace, class and
+  /// instance it holds, and writes every later change through to it (one transaction per change;
+  /// the event path never reads it). Without one, everything lives in memory only.
+  std::shared_ptr<Repository> repository;
+};
+
+/// Told of namespaces as they come and go and, as a NamespaceObserver, of the changes in each
+/// (what permanent subscriptions are built on). Override what you need.
+class ServiceObserver : public NamespaceObserver {
+ public:
+  /// Namespace `ns` exists from now on (created, restored, or already there when the observer was
+  /// added). Called without the service's locks held; the observer already sees its changes.
+  virtual void namespaceCreated(Namespace& ns) { (void)ns; }
+  /// Namespace `ns` has been deleted (or is replaced by a restore): its changes no longer reach
+  /// the observer. The object stays valid until the service is destroyed.
+  virtual void namespaceDeleted(const Namespace& ns) { (void)ns; }
 };
 
 /// Who subscribes and how; the defaults describe a temporary consumer of the calling process.
 struct SubscriptionOptions {
   /// The subscriber: quotas, sink security, per-event descriptors and admin-only events
-  /// (__EventQueueOverflowEvent) are judged against it. When unset, the process's principal as it
-  /// was when the service was created.
+  /// (__EventQueueOverflowEvent) are judged against it. When unset, Principal::caller(): the
+  /// principal the calling thread impersonates, or the process's.
   std::optional<Principal> owner;
   /// A permanent subscription (an __EventFilter bound to a consumer): accessCheck is given the
   /// owner, and the permanent quotas apply. Temporary otherwise.
@@ -61,6 +79,11 @@ struct SubscriptionOptions {
   /// Bytes this consumer's queue may hold (__EventConsumer.MaximumQueueSize); 0 takes the
   /// arbitrator's per-consumer limit.
   std::uint64_t maxQueueBytes = 0;
+  /// Deliver on the provider's thread (__FilterToConsumerBinding.DeliverSynchronously, spec case
+  /// 76): events a provider indicates reach the sink inside that indicate() call, which waits for
+  /// the consumer; events the service raises itself (intrinsic, timer, system) still go through
+  /// the consumer's queue. Ignored for GROUP queries and pull subscriptions.
+  bool deliverSynchronously = false;
 };
 
 /// A subscription's identity, unique for the service's life.
@@ -81,11 +104,11 @@ struct ArbitratorLimits {
 
 /// Counters, for tests, benchmarks and `wbemctl`.
 struct EventServiceStatistics {
-  std::uint64_t indicated = 0;        // events accepted from sinks and matched (counted at dispatch)
-  std::uint64_t rejectedBusy = 0;     // events refused with WBEM_E_SERVER_TOO_BUSY
-  std::uint64_t delivered = 0;        // event deliveries to consumers
-  std::uint64_t dropped = 0;          // deliveries dropped (queue full or too old)
-  std::uint64_t consumerFailures = 0; // failed consumer calls
+  std::uint64_t indicated = 0;         // events accepted from sinks and matched (counted at dispatch)
+  std::uint64_t rejectedBusy = 0;      // events refused with WBEM_E_SERVER_TOO_BUSY
+  std::uint64_t delivered = 0;         // event deliveries to consumers
+  std::uint64_t dropped = 0;           // deliveries dropped (queue full or too old)
+  std::uint64_t consumerFailures = 0;  // failed consumer calls
   std::size_t subscriptions = 0;
   std::size_t activeProviders = 0;
   std::size_t deliveryThreads = 0;
@@ -162,6 +185,26 @@ class EventService {
   /// filter needs them. False when there is no such subscription. Thread-safe; must not be called
   /// from the subscription's own indicate().
   bool cancel(SubscriptionId id, Status reason = WBEM_E_CALL_CANCELLED);
+
+  /// Adds `observer` to every namespace, present and future; each present one is reported to it
+  /// through namespaceCreated() before this returns. Thread-safe.
+  void addObserver(std::shared_ptr<ServiceObserver> observer);
+  /// Removes an observer from every namespace; no call to it starts after this returns. Thread-safe.
+  void removeObserver(const ServiceObserver* observer);
+
+  // --- repository (IWbemBackupRestore) ---------------------------------------------------------
+  /// Writes a consistent copy of the repository to `file` while the service runs (Backup).
+  /// WBEM_E_INVALID_OPERATION without a repository. Thread-safe.
+  void backup(const std::filesystem::path& file) const;
+  /// Replaces everything with the contents of backup `file` (Restore): the backup is checked first
+  /// (an unreadable one changes nothing), then every subscription ends (sinks get
+  /// setStatus(COMPLETE, WBEM_E_SHUTTING_DOWN)), every namespace but root is deleted and root
+  /// emptied, and the backup's namespaces, classes and instances are loaded, so the permanent
+  /// subscriptions it holds are active again. As WMI restarts for a restore, every binding of a
+  /// provider object ends too (bind them again; a deleted Namespace& stays valid but unused).
+  /// WBEM_E_INVALID_OPERATION without a repository. Not thread-safe: no other call that changes
+  /// namespaces may run meanwhile.
+  void restore(const std::filesystem::path& file);
 
   // --- service --------------------------------------------------------------------------------
   /// The limits in force, read from __ArbitratorConfiguration in `root`. Thread-safe.
