@@ -5,12 +5,17 @@
 #include <wbem/mof.hpp>
 #include <wbem/objectpath.hpp>
 #include <wbem/permanent_subscriptions.hpp>
+#include <wbem/repository.hpp>
 #include <wbem/security.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <signal.h>
 #include <sstream>
+#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 
@@ -385,6 +390,137 @@ TEST_CASE("permanent subscriptions survive a restart with the repository") {
     REQUIRE(provider->sink()->indicate(ev) == WBEM_S_NO_ERROR);
     REQUIRE(service.waitIdle());
     CHECK(consumers->seen("C1") == std::vector<std::string>{"after restart"});
+
+    // A restore brings back the binding deleted after the backup, active again.
+    service.backup(dir / "backup.db");
+    Namespace& sub = service.getNamespace(kSub);
+    sub.deleteInstance(sub.enumInstances("__FilterToConsumerBinding").at(0)->path().value());
+    CHECK(permanent.bindings().empty());
+    service.restore(dir / "backup.db");
+    REQUIRE(permanent.bindings().size() == 1);
+    CHECK(permanent.bindings().at(0).active);
+    auto again = std::make_shared<RecordingProvider>();  // provider bindings end with a restore
+    service.registerEventProvider("root\\test", "P", {"SELECT * FROM E"}, again);
+    REQUIRE(again->sink());
+    ev = service.getNamespace("root\\test").getClass("E")->spawnInstance();
+    ev.put("S", Value("after restore"));
+    REQUIRE(again->sink()->indicate(ev) == WBEM_S_NO_ERROR);
+    REQUIRE(service.waitIdle());
+    CHECK(consumers->seen("C1") == std::vector<std::string>{"after restart", "after restore"});
   });
+  std::filesystem::remove_all(dir);
+}
+
+namespace {
+
+// The child of the crash test: makes subscription changes with a repository, reporting the number
+// of each step on `report` once the step returned (so it is committed). Step i puts filter Fi,
+// consumer Ci and binding Bi; every third step also deletes the binding of the step before.
+[[noreturn]] void changeUntilKilled(const std::filesystem::path& file, int report) {
+  EventServiceOptions options;
+  options.repository = std::make_shared<Repository>(file);
+  EventService service(options);
+  PermanentSubscriptions permanent(service);
+  Namespace& test = service.createNamespace("root\\test");
+  ClassObject e = test.getClass("__ExtrinsicEvent")->spawnDerivedClass("E");
+  e.putProperty("S", scalarType(CimType::String));
+  test.putClass(e);
+  Namespace& sub = service.getNamespace(kSub);
+  ClassObject consumerClass = sub.getClass("__EventConsumer")->spawnDerivedClass("RecordingConsumer");
+  consumerClass.putProperty("Name", scalarType(CimType::String));
+  consumerClass.putPropertyQualifier("Name", "key", Value(true));
+  sub.putClass(consumerClass);
+  for (int i = 1;; ++i) {
+    ClassObject filter = sub.getClass("__EventFilter")->spawnInstance();
+    filter.put("Name", Value("F" + std::to_string(i)));
+    filter.put("Query", Value("SELECT * FROM E WHERE S = '" + std::to_string(i) + "'"));
+    filter.put("QueryLanguage", Value("WQL"));
+    filter.put("EventNamespace", Value("root\\test"));
+    const ObjectPath f = sub.putInstance(filter);
+    ClassObject consumer = sub.getClass("RecordingConsumer")->spawnInstance();
+    consumer.put("Name", Value("C" + std::to_string(i)));
+    const ObjectPath c = sub.putInstance(consumer);
+    ClassObject binding = sub.getClass("__FilterToConsumerBinding")->spawnInstance();
+    binding.put("Filter", Value::reference(f.relativePath()));
+    binding.put("Consumer", Value::reference(c.relativePath()));
+    sub.putInstance(binding);
+    if (i % 3 == 0) {
+      ClassObject previous = sub.getClass("__FilterToConsumerBinding")->spawnInstance();
+      previous.put("Filter", Value::reference("__EventFilter.Name=\"F" + std::to_string(i - 1) + "\""));
+      previous.put("Consumer", Value::reference("RecordingConsumer.Name=\"C" + std::to_string(i - 1) + "\""));
+      sub.deleteInstance(*previous.path());
+    }
+    if (write(report, &i, sizeof i) != sizeof i) _exit(1);
+  }
+}
+
+// The bindings step `last` leaves: Bi for every i <= last, but B(i-1) for each i % 3 == 0.
+std::set<std::string> bindingsAfter(int last) {
+  std::set<std::string> names;
+  for (int i = 1; i <= last; ++i) {
+    names.insert("C" + std::to_string(i));
+    if (i % 3 == 0) names.erase("C" + std::to_string(i - 1));
+  }
+  return names;
+}
+
+}  // namespace
+
+TEST_CASE("a crash during a stream of subscription changes loses nothing committed") {
+  const auto dir = std::filesystem::temp_directory_path() / ("wbem-perm-crash-" + std::to_string(getpid()));
+  for (int round = 0; round < 4; ++round) {
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    const auto file = dir / "repository.db";
+    int fds[2];
+    REQUIRE(pipe(fds) == 0);
+    const pid_t child = fork();
+    REQUIRE(child >= 0);
+    if (child == 0) {
+      close(fds[0]);
+      changeUntilKilled(file, fds[1]);
+    }
+    close(fds[1]);
+    // Let the child get 3 + 7 * round steps in, then kill it wherever it is.
+    int last = 0, step = 0;
+    while (last < 3 + 7 * round && read(fds[0], &step, sizeof step) == sizeof step) last = step;
+    kill(child, SIGKILL);
+    while (read(fds[0], &step, sizeof step) == sizeof step) last = step;  // reports already sent
+    close(fds[0]);
+    int status = 0;
+    waitpid(child, &status, 0);
+    REQUIRE(last >= 3 + 7 * round);
+
+    EventServiceOptions options;
+    options.repository = std::make_shared<Repository>(file);
+    EventService service(options);
+    PermanentSubscriptions permanent(service);
+    // The provider is bound before it is registered, so each binding activates once.
+    auto consumers = std::make_shared<RecordingConsumerProvider>();
+    permanent.addConsumerProvider(kSub, "Recorder", consumers);
+    ClassObject provider = service.getNamespace(kSub).getClass("__Win32Provider")->spawnInstance();
+    provider.put("Name", Value("Recorder"));
+    const ObjectPath providerPath = service.getNamespace(kSub).putInstance(provider);
+    ClassObject registration =
+        service.getNamespace(kSub).getClass("__EventConsumerProviderRegistration")->spawnInstance();
+    registration.put("provider", Value::reference(providerPath.relativePath()));
+    registration.put("ConsumerClassNames", Value(CimType::String, ValueArray{Value("RecordingConsumer")}));
+    service.getNamespace(kSub).putInstance(registration);
+
+    std::set<std::string> present;
+    for (const BindingStatus& b : permanent.bindings()) {
+      INFO(b.binding << ": " << b.reason);
+      CHECK(b.active);
+      const auto at = b.consumer.find("Name=\"") + 6;
+      present.insert(b.consumer.substr(at, b.consumer.find('"', at) - at));
+    }
+    // Every reported step is there, and of the step in flight either nothing, its binding, or
+    // its binding and its deletion: each change is whole or absent.
+    INFO("round " << round << ", last reported step " << last);
+    std::set<std::string> withNextBinding = bindingsAfter(last);
+    withNextBinding.insert("C" + std::to_string(last + 1));
+    CHECK((present == bindingsAfter(last) || present == withNextBinding || present == bindingsAfter(last + 1)));
+    CHECK(service.getNamespace(kSub).enumInstances("__EventFilter").size() >= static_cast<std::size_t>(last));
+  }
   std::filesystem::remove_all(dir);
 }
