@@ -60,6 +60,15 @@ std::string keyOfReference(const std::string& reference) {
   }
 }
 
+bool hasInstance(const Namespace& ns, const ObjectPath& path) {
+  try {
+    ns.getInstance(path);
+    return true;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
 std::string fullPath(const Namespace& ns, const ClassObject& instance) {
   auto path = instance.path();
   if (!path) return instance.className();
@@ -440,8 +449,8 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
 namespace {
 
 // Declares and registers WMI's standard consumers in root\subscription, unless already there
-// (a repository brings them back).
-void installStandardConsumers(EventService& service, PermanentSubscriptions& subscriptions) {
+// (a repository brings them back). Their provider objects are bound before this runs.
+void installStandardConsumers(EventService& service) {
   Namespace* ns = service.findNamespace(kSubscriptionNamespace);
   if (ns == nullptr) ns = &service.createNamespace(kSubscriptionNamespace);
   if (!ns->findClass("LogFileEventConsumer")) {
@@ -454,19 +463,17 @@ void installStandardConsumers(EventService& service, PermanentSubscriptions& sub
       throw Error(WBEM_E_FAILED,
                   "the standard consumer classes do not compile: " + result.diagnostics.front().toString());
   }
-  const std::pair<std::string_view, std::shared_ptr<EventConsumerProvider>> providers[] = {
-      {"LogFileEventConsumer", std::make_shared<LogFileConsumerProvider>()},
-      {"CommandLineEventConsumer", std::make_shared<CommandLineConsumerProvider>()},
-  };
-  for (const auto& [name, provider] : providers) {
-    subscriptions.addConsumerProvider(kSubscriptionNamespace, name, provider);
+  for (std::string_view name : {"LogFileEventConsumer", "CommandLineEventConsumer"}) {
     ClassObject win32Provider = ns->getClass(kProviderClass)->spawnInstance();
     win32Provider.put("Name", Value(name));
-    const ObjectPath providerPath = ns->putInstance(win32Provider);
+    const ObjectPath providerPath = win32Provider.path().value();
     ClassObject registration = ns->getClass(kRegistrationClass)->spawnInstance();
     registration.put("provider", Value::reference(providerPath.relativePath()));
     registration.put("ConsumerClassNames", Value(CimType::String, ValueArray{Value(name)}));
-    ns->putInstance(registration);
+    if (!hasInstance(*ns, providerPath)) {
+      ns->putInstance(win32Provider);
+      ns->putInstance(registration);
+    }
   }
 }
 
@@ -474,9 +481,15 @@ void installStandardConsumers(EventService& service, PermanentSubscriptions& sub
 
 PermanentSubscriptions::PermanentSubscriptions(EventService& service, PermanentSubscriptionOptions options)
     : impl_(std::make_shared<Impl>(service, options)) {
+  if (options.standardConsumers) {
+    // Bound first, so that subscriptions restored from a repository find them at once.
+    const std::string prefix = lower(std::string(kSubscriptionNamespace)) + ':';
+    impl_->bound_[prefix + "logfileeventconsumer"] = std::make_shared<LogFileConsumerProvider>();
+    impl_->bound_[prefix + "commandlineeventconsumer"] = std::make_shared<CommandLineConsumerProvider>();
+  }
   service.addObserver(impl_);
   try {
-    if (options.standardConsumers) installStandardConsumers(service, *this);
+    if (options.standardConsumers) installStandardConsumers(service);
   } catch (...) {
     service.removeObserver(impl_.get());
     impl_->close();
