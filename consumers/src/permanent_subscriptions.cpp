@@ -33,6 +33,7 @@ constexpr std::string_view kBindingClass = "__FilterToConsumerBinding";
 constexpr std::string_view kRegistrationClass = "__EventConsumerProviderRegistration";
 constexpr std::string_view kProviderClass = "__Win32Provider";
 constexpr std::string_view kSubscriptionNamespace = "root\\subscription";
+constexpr auto kCreatorCacheTime = std::chrono::seconds(30);
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -151,13 +152,6 @@ struct Change {
   Namespace* ns;
   ObjectPtr before, after;
 };
-
-bool sameCreator(const std::string& a, const std::string& b) {
-  if (iequals(a, b)) return true;
-  // Administrators share one identity as creators, as WMI stores the Administrators group for them.
-  const auto pa = Principal::fromSid(a), pb = Principal::fromSid(b);
-  return pa && pb && pa->admin && pb->admin;
-}
 
 }  // namespace
 
@@ -379,7 +373,7 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     if (!sink) throw Error(WBEM_E_PROVIDER_FAILURE, "the consumer provider returned no sink for " + keyOf(*consumer));
     auto delivery = std::make_shared<ConsumerDelivery>(provider, std::move(sink), consumer, options_);
     SubscriptionOptions options;
-    options.owner = Principal::fromSid(stringProperty(*binding.instance, "CreatorSID"));
+    options.owner = creatorPrincipal(stringProperty(*binding.instance, "CreatorSID"));
     options.permanent = true;
     options.consumerPath = fullPath(*watch.ns, *consumer);
     // DeliverSynchronously = TRUE overrides DeliveryQoS, whose 0 is WMIMSG_FLAG_QOS_SYNCHRONOUS.
@@ -393,6 +387,23 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     binding.id = service_.subscribe(target.empty() ? watch.ns->name() : target, stringProperty(filter, "QueryLanguage"),
                                     stringProperty(filter, "Query"), delivery, options);
     binding.delivery = std::move(delivery);
+  }
+
+  bool sameCreator(const std::string& a, const std::string& b) {
+    if (iequals(a, b)) return true;
+    // Administrators share one identity as creators, as WMI stores the Administrators group for them.
+    const auto pa = creatorPrincipal(a), pb = creatorPrincipal(b);
+    return pa && pb && pa->admin && pb->admin;
+  }
+
+  // Principal::fromSid reads the user database; bindings share few creators, so their principals
+  // are kept for a while (group changes are seen after kCreatorCacheTime).
+  std::optional<Principal> creatorPrincipal(const std::string& sid) {
+    const auto now = std::chrono::steady_clock::now();
+    auto it = creators_.find(sid);
+    if (it == creators_.end() || now - it->second.second > kCreatorCacheTime)
+      it = creators_.insert_or_assign(sid, std::make_pair(Principal::fromSid(sid), now)).first;
+    return it->second.first;
   }
 
   // The provider registered for the consumer's class or its nearest ancestor in `ns`.
@@ -444,6 +455,7 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
   std::map<std::string, Watch> watches_;                                   // by folded namespace name
   std::map<std::string, std::shared_ptr<EventConsumerProvider>> bound_;    // "ns:name" folded
   std::map<std::string, std::shared_ptr<EventConsumerProvider>> plugins_;  // by module path
+  std::map<std::string, std::pair<std::optional<Principal>, std::chrono::steady_clock::time_point>> creators_;
 };
 
 namespace {
@@ -487,14 +499,9 @@ PermanentSubscriptions::PermanentSubscriptions(EventService& service, PermanentS
     impl_->bound_[prefix + "logfileeventconsumer"] = std::make_shared<LogFileConsumerProvider>();
     impl_->bound_[prefix + "commandlineeventconsumer"] = std::make_shared<CommandLineConsumerProvider>();
   }
+  // Installed before watching, so that restored bindings find their registrations at once.
+  if (options.standardConsumers) installStandardConsumers(service);
   service.addObserver(impl_);
-  try {
-    if (options.standardConsumers) installStandardConsumers(service);
-  } catch (...) {
-    service.removeObserver(impl_.get());
-    impl_->close();
-    throw;
-  }
 }
 
 PermanentSubscriptions::~PermanentSubscriptions() {

@@ -49,7 +49,7 @@ struct EventServiceOptions {
   /// The persistent repository. When set, the service starts with every namespace, class and
   /// instance it holds, and writes every later change through to it (one transaction per change;
   /// the event path never reads it). Without one, everything lives in memory only.
-  std::shared_ptr<Repository> repository;
+  std::shared_ptr<Repository> repository{};
 };
 
 /// Told of namespaces as they come and go and, as a NamespaceObserver, of the changes in each
