@@ -184,7 +184,7 @@ class ProcessSupervisor {
       const Status status = error == ENOENT                     ? WBEM_E_NOT_FOUND
                             : error == EACCES || error == EPERM ? WBEM_E_ACCESS_DENIED
                                                                 : WBEM_E_FAILED;
-      std::string where = request.workingDirectory.empty() ? "" : " in " + request.workingDirectory;
+      const std::string where = request.workingDirectory.empty() ? "" : " in " + request.workingDirectory;
       throw Error(status,
                   prefix(request.consumer) + "cannot start " + request.program + where + ": " + errnoText(error));
     }
@@ -286,17 +286,18 @@ class ProcessSupervisor {
                    prefix(child.consumer), child.pid);
   }
 
-  // Reads what the child's pipe holds now (one buffer) and logs the complete lines.
-  static void readOutput(Child& child) {
-    if (!child.output) return;
+  // Reads what the child's pipe holds now (one buffer) and logs the complete lines; false when
+  // there was nothing to read (for now, or any more).
+  static bool readOutput(Child& child) {
+    if (!child.output) return false;
     std::array<char, 16 * 1024> buffer;
     const ssize_t n = ::read(child.output.get(), buffer.data(), buffer.size());
-    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+    if (n < 0 && (errno == EAGAIN || errno == EINTR)) return false;
     if (n <= 0) {
       if (!child.partial.empty()) logLine(child, child.partial);
       child.partial.clear();
       child.output.reset();
-      return;
+      return false;
     }
     child.partial.append(buffer.data(), static_cast<std::size_t>(n));
     std::size_t start = 0;
@@ -307,6 +308,7 @@ class ProcessSupervisor {
       logLine(child, child.partial);
       child.partial.clear();
     }
+    return true;
   }
 
   static void logLine(const Child& child, std::string_view line) {
@@ -316,7 +318,8 @@ class ProcessSupervisor {
 
   // Logs the ended child's last output and how it ended, and frees its place.
   void reap(Child& child) {
-    for (int i = 0; i < kFinalReads && child.output; ++i) readOutput(child);
+    for (int i = 0; i < kFinalReads && readOutput(child); ++i) {
+    }
     if (!child.partial.empty()) logLine(child, child.partial);
     int status = 0;
     if (::waitpid(child.pid, &status, 0) != child.pid)

@@ -12,8 +12,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-#include <memory>
-#include <span>
 #include <string>
 #include <unistd.h>
 #include <vector>
