@@ -10,8 +10,9 @@ set(WBEM_CMAKE_INSTALL_DIR ${CMAKE_INSTALL_LIBDIR}/cmake/wbem)
 
 # Packages the exported targets need at link time (public dependencies, and the private ones of
 # our static libraries, such as spdlog): wbemConfig.cmake runs find_dependency() on each, so
-# users get them without asking. Add one here when a target needs it.
-set(WBEM_PUBLIC_DEPENDENCIES Threads Boost spdlog absl SQLite3)
+# users get them without asking. Add one here when a target needs it. msgpack-cxx is wbem::decoupled's
+# (under the package name this build found it by: `msgpack` on Debian 12, see CMakeLists.txt).
+set(WBEM_PUBLIC_DEPENDENCIES Threads Boost spdlog absl SQLite3 ${WBEM_MSGPACK_PACKAGE})
 
 install(EXPORT wbemTargets
   NAMESPACE wbem::

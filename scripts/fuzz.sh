@@ -12,7 +12,7 @@ readonly build_dir="$PWD/build/fuzz"
 bash scripts/setup.sh
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=Debug \
   -DWBEM_BUILD_FUZZERS=ON -DWBEM_BUILD_TESTS=OFF -DWBEM_BUILD_BENCH=OFF
-cmake --build "$build_dir" -j2 --target fuzz_mof fuzz_wql
+cmake --build "$build_dir" -j2 --target fuzz_mof fuzz_wql fuzz_wire
 
 # fuzz_run <target> <corpus folder> [extra libFuzzer options...]
 fuzz_run() {
@@ -28,4 +28,5 @@ fuzz_run() {
 
 fuzz_run fuzz_mof tests/fuzz/corpus/mof -dict=tests/fuzz/mof.dict
 fuzz_run fuzz_wql tests/fuzz/corpus/wql
+fuzz_run fuzz_wire tests/fuzz/corpus/wire
 echo "== fuzzers found nothing"

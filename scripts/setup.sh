@@ -13,6 +13,7 @@ readonly PACKAGES=(
   libconcurrentqueue-dev                      # lock-free queues
   libabsl-dev                                 # flat hash maps of the filter index
   libsqlite3-dev                              # SQLite storage
+  libmsgpack-cxx-dev                          # msgpack encoding of the daemon protocol (wbem::decoupled)
   nlohmann-json3-dev                          # JSON output of wbemctl
   clang libclang-rt-14-dev                    # libFuzzer targets
 )

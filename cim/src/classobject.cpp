@@ -59,7 +59,8 @@ void requireIdentifier(std::string_view name, const char* what) {
   };
   bool valid = !name.empty();
   for (std::size_t i = 0; valid && i < name.size(); ++i) valid = ok(name[i], i == 0);
-  if (!valid) throw Error(WBEM_E_INVALID_PARAMETER, std::string("invalid ") + what + " name '" + std::string(name) + "'");
+  if (!valid)
+    throw Error(WBEM_E_INVALID_PARAMETER, std::string("invalid ") + what + " name '" + std::string(name) + "'");
 }
 
 bool valuesEqual(const Value& a, const Value& b, std::int32_t flags);
@@ -104,8 +105,8 @@ void requireObjectClass(const Value& v, const PropertyDef& p) {
     if (e.isNull()) return;
     const ClassDef& d = e.asObject()->definition();
     if (!d.inheritsFrom(p.type.className))
-      throw Error(WBEM_E_TYPE_MISMATCH, "property " + p.name + " holds " + p.type.className + " objects, not " +
-                                            d.name());
+      throw Error(WBEM_E_TYPE_MISMATCH,
+                  "property " + p.name + " holds " + p.type.className + " objects, not " + d.name());
   };
   if (v.isArray())
     for (const Value& e : v.asArray()) check(e);
@@ -148,7 +149,8 @@ const MethodDef* ClassDef::findMethod(std::string_view name) const noexcept {
 
 bool ClassDef::inheritsFrom(std::string_view ancestor) const noexcept {
   if (iequals(name_, ancestor)) return true;
-  return std::any_of(derivation_.begin(), derivation_.end(), [&](const std::string& d) { return iequals(d, ancestor); });
+  return std::any_of(derivation_.begin(), derivation_.end(),
+                     [&](const std::string& d) { return iequals(d, ancestor); });
 }
 
 void ClassDef::rebuildIndex() {
@@ -160,6 +162,24 @@ void ClassDef::rebuildIndex() {
   auto index = std::make_shared<Index>();
   for (PropertySlot i = 0; i < properties_.size(); ++i) index->slots.emplace(properties_[i].name, i);
   index_ = std::move(index);
+}
+
+void ClassDef::indexAppended() {
+  const auto slot = static_cast<PropertySlot>(properties_.size() - 1);
+  // An index shared with a copy of this definition (copies share it until they change) must not
+  // change under that copy; and the first property past the scan limit needs one built.
+  if (properties_.size() > kScanLimit && (!index_ || index_.use_count() != 1)) return rebuildIndex();
+  if (properties_[slot].isKey()) keySlots_.push_back(slot);
+  if (index_) std::const_pointer_cast<Index>(index_)->slots.emplace(properties_[slot].name, slot);
+}
+
+void ClassDef::updateKeySlot(PropertySlot slot) {
+  const auto it = std::lower_bound(keySlots_.begin(), keySlots_.end(), slot);
+  const bool listed = it != keySlots_.end() && *it == slot;
+  if (properties_[slot].isKey() && !listed)
+    keySlots_.insert(it, slot);
+  else if (!properties_[slot].isKey() && listed)
+    keySlots_.erase(it);
 }
 
 // --- construction and identity ----------------------------------------------------------------------
@@ -184,8 +204,8 @@ ClassDef& ClassObject::mutableDef() {
 
 void ClassObject::requireClass(const char* operation) const {
   if (!isClass())
-    throw Error(WBEM_E_ILLEGAL_OPERATION, std::string(operation) + " is only allowed on a class, and " +
-                                              className() + " is an instance");
+    throw Error(WBEM_E_ILLEGAL_OPERATION,
+                std::string(operation) + " is only allowed on a class, and " + className() + " is an instance");
 }
 
 bool ClassObject::inheritsFrom(std::string_view ancestor) const noexcept {
@@ -242,13 +262,13 @@ ClassObject ClassObject::rebasedOn(const ClassObject& superclass) const {
         if (!q.isPropagated()) own.put(q.name, q.value, q.flavor);
       local.qualifiers = std::move(own);
       def.properties_.push_back(std::move(local));
-      def.rebuildIndex();
+      def.indexAppended();
       continue;
     }
     PropertyDef& target = def.properties_[*slot];
     if (!(target.type == p.type))
-      throw Error(WBEM_E_TYPE_MISMATCH, "property " + p.name + " of " + className() +
-                                            " does not have the type its superclass declares");
+      throw Error(WBEM_E_TYPE_MISMATCH,
+                  "property " + p.name + " of " + className() + " does not have the type its superclass declares");
     target.defaultValue = p.defaultValue;
     QualifierSet merged = p.qualifiers;
     merged.inheritFrom(target.qualifiers);
@@ -286,8 +306,7 @@ Value ClassObject::systemProperty(std::string_view name, bool& found) const {
   if (iequals(name, "__GENUS")) return Value(static_cast<std::int32_t>(genus_));
   if (iequals(name, "__CLASS")) return Value(className());
   if (iequals(name, "__SUPERCLASS")) return superclassName().empty() ? nullString : Value(superclassName());
-  if (iequals(name, "__DYNASTY"))
-    return Value(def_->derivation_.empty() ? className() : def_->derivation_.back());
+  if (iequals(name, "__DYNASTY")) return Value(def_->derivation_.empty() ? className() : def_->derivation_.back());
   if (iequals(name, "__PROPERTY_COUNT")) return Value(static_cast<std::int32_t>(def_->properties_.size()));
   if (iequals(name, "__DERIVATION")) {
     ValueArray names;
@@ -337,7 +356,8 @@ void ClassObject::put(std::string_view name, const Value& value) {
       def.name_ = newName;
       return;
     }
-    if (findSystemProperty(name)) throw Error(WBEM_E_READ_ONLY, "system property " + std::string(name) + " is read-only");
+    if (findSystemProperty(name))
+      throw Error(WBEM_E_READ_ONLY, "system property " + std::string(name) + " is read-only");
     if (isClass())
       throw Error(WBEM_E_INVALID_PARAMETER, "property names beginning with '__' are reserved: " + std::string(name));
   }
@@ -359,8 +379,8 @@ void ClassObject::put(PropertySlot slot, const Value& value) {
 
 void ClassObject::putExact(PropertySlot slot, Value value) noexcept {
   assert(isInstance() && slot < values_.size());
-  assert(value.isNull() || (value.type() == def_->properties_[slot].type.type &&
-                            value.isArray() == def_->properties_[slot].type.array));
+  assert(value.isNull() ||
+         (value.type() == def_->properties_[slot].type.type && value.isArray() == def_->properties_[slot].type.array));
   values_[slot] = std::move(value);
 }
 
@@ -386,11 +406,12 @@ void ClassObject::putProperty(std::string_view name, const PropertyType& type, c
     return;
   }
   def.properties_.push_back(std::move(candidate));
-  def.rebuildIndex();
+  def.indexAppended();
 }
 
 void ClassObject::remove(std::string_view name) {
-  if (findSystemProperty(name)) throw Error(WBEM_E_SYSTEM_PROPERTY, "system property " + std::string(name) + " cannot be deleted");
+  if (findSystemProperty(name))
+    throw Error(WBEM_E_SYSTEM_PROPERTY, "system property " + std::string(name) + " cannot be deleted");
   const PropertySlot slot = requireSlot(name);
   if (isInstance()) {
     values_[slot] = def_->properties_[slot].defaultValue;
@@ -407,7 +428,8 @@ std::vector<std::string> ClassObject::getNames(std::int32_t flags, std::string_v
                                                const Value& qualifierValue) const {
   const std::int32_t primary = flags & WBEM_MASK_PRIMARY_CONDITION;
   const std::int32_t origin = flags & WBEM_MASK_CONDITION_ORIGIN;
-  if ((flags & ~(WBEM_MASK_PRIMARY_CONDITION | WBEM_MASK_CONDITION_ORIGIN | WBEM_FLAG_KEYS_ONLY | WBEM_FLAG_REFS_ONLY)) ||
+  if ((flags &
+       ~(WBEM_MASK_PRIMARY_CONDITION | WBEM_MASK_CONDITION_ORIGIN | WBEM_FLAG_KEYS_ONLY | WBEM_FLAG_REFS_ONLY)) ||
       origin > WBEM_FLAG_NONSYSTEM_ONLY || (primary != WBEM_FLAG_ALWAYS && qualifierName.empty()))
     throw Error(WBEM_E_INVALID_PARAMETER, "invalid GetNames flags " + std::to_string(flags));
 
@@ -449,6 +471,13 @@ QualifierSet ClassObject::getQualifierSet() const {
   return set;
 }
 
+bool ClassObject::hasInstanceQualifiers() const noexcept {
+  if (!instanceQualifiers_) return false;
+  if (!instanceQualifiers_->object.empty()) return true;
+  return std::any_of(instanceQualifiers_->properties.begin(), instanceQualifiers_->properties.end(),
+                     [](const auto& entry) { return !entry.second.empty(); });
+}
+
 void ClassObject::putQualifier(std::string_view name, const Value& value, std::int32_t flavor) {
   if (isClass()) return mutableDef().qualifiers_.put(name, value, flavor);
   getQualifierSet().put(name, value, flavor);  // enforces DisableOverride of class qualifiers
@@ -464,7 +493,8 @@ void ClassObject::removeQualifier(std::string_view name) {
     getQualifierSet().remove(name);  // reports NOT_FOUND or PROPAGATED_QUALIFIER
     return;
   }
-  if (instanceQualifiers_.use_count() != 1) instanceQualifiers_ = std::make_shared<InstanceQualifiers>(*instanceQualifiers_);
+  if (instanceQualifiers_.use_count() != 1)
+    instanceQualifiers_ = std::make_shared<InstanceQualifiers>(*instanceQualifiers_);
   instanceQualifiers_->object.remove(name);
 }
 
@@ -488,7 +518,7 @@ void ClassObject::putPropertyQualifier(std::string_view property, std::string_vi
   if (isClass()) {
     ClassDef& def = mutableDef();
     def.properties_[slot].qualifiers.put(name, value, flavor);
-    if (iequals(name, "key")) def.rebuildIndex();
+    if (iequals(name, "key")) def.updateKeySlot(slot);
     return;
   }
   getPropertyQualifierSet(property).put(name, value, flavor);  // enforces DisableOverride
@@ -502,7 +532,7 @@ void ClassObject::removePropertyQualifier(std::string_view property, std::string
   if (isClass()) {
     ClassDef& def = mutableDef();
     def.properties_[slot].qualifiers.remove(name);
-    if (iequals(name, "key")) def.rebuildIndex();
+    if (iequals(name, "key")) def.updateKeySlot(slot);
     return;
   }
   const std::string& propertyName = def_->properties_[slot].name;
@@ -540,7 +570,8 @@ std::optional<ObjectPath> ClassObject::path() const {
 
 bool ClassObject::compareTo(const ClassObject& other, std::int32_t flags) const {
   if (genus_ != other.genus_) return false;
-  if (!(flags & WBEM_FLAG_IGNORE_OBJECT_SOURCE) && (!iequals(server_, other.server_) || !iequals(namespace_, other.namespace_)))
+  if (!(flags & WBEM_FLAG_IGNORE_OBJECT_SOURCE) &&
+      (!iequals(server_, other.server_) || !iequals(namespace_, other.namespace_)))
     return false;
   const ClassDef& a = *def_;
   const ClassDef& b = *other.def_;
@@ -566,7 +597,8 @@ bool ClassObject::compareTo(const ClassObject& other, std::int32_t flags) const 
       const PropertyDef& p = a.properties_[i];
       const PropertyDef& q = b.properties_[i];
       if (!iequals(p.name, q.name) || !(p.type == q.type) || !iequals(p.originClass, q.originClass)) return false;
-      if (isClass() && !(flags & WBEM_FLAG_IGNORE_DEFAULT_VALUES) && !valuesEqual(p.defaultValue, q.defaultValue, flags))
+      if (isClass() && !(flags & WBEM_FLAG_IGNORE_DEFAULT_VALUES) &&
+          !valuesEqual(p.defaultValue, q.defaultValue, flags))
         return false;
       if (isClass() && !qualifiersEqual(p.qualifiers, q.qualifiers, flags)) return false;
     }

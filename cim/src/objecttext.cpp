@@ -13,7 +13,11 @@
 //   `Class ref Name` (`object ref Name`), the forms of "Creating a WMI Method".
 // - Flavors are written only where they differ from MOF's default (EnableOverride ToSubclass).
 // - Reals use the shortest text that reads back to the same value, always with a `.`; NaN and
-//   infinities have no MOF literal and are written `nan`, `inf`, `-inf`.
+//   infinities, which have no MOF literal, are written `NaN`, `Inf` and `-Inf` (the compiler's
+//   extension, which also reads the `nan`, `inf`, `-inf` that earlier versions wrote).
+// - A char16 beyond ASCII is written as its code (`'\xD800'`), so that a lone surrogate survives.
+// - A qualifier is typed by its MOF literal unless a `Qualifier` declaration types it: the text
+//   starts with a declaration for each qualifier whose values are of another type (QualifierUse).
 
 #include <wbem/classobject.hpp>
 #include <wbem/names.hpp>
@@ -25,9 +29,11 @@
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
+#include <span>
 #include <string>
 #include <string_view>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 namespace wbem {
@@ -108,11 +114,15 @@ void appendUtf8(std::string& out, char16_t c) {
 void appendReal(std::string& out, const Value& value, bool mofLiteral) {
   char buffer[64];
   const double d = value.asReal();
+  if (mofLiteral && !std::isfinite(d)) {
+    out += std::isnan(d) ? "NaN" : d < 0 ? "-Inf" : "Inf";  // the MOF compiler's extension
+    return;
+  }
   const std::to_chars_result result = value.type() == CimType::Real32
                                           ? std::to_chars(buffer, buffer + sizeof buffer, static_cast<float>(d))
                                           : std::to_chars(buffer, buffer + sizeof buffer, d);
   std::string text(buffer, result.ptr);
-  if (mofLiteral && std::isfinite(d) && text.find('.') == std::string::npos) {
+  if (mofLiteral && text.find('.') == std::string::npos) {
     const std::size_t exponent = text.find('e');
     text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
   }
@@ -127,9 +137,156 @@ void appendInteger(std::string& out, const Value& value) {
   out.append(buffer, result.ptr);
 }
 
-void appendObject(std::string& out, const ClassObject& object, std::int32_t flags, int level);
+// One qualifier written: its type, and whether the compiler gives its literal that type undeclared.
+struct QualifierUse {
+  std::string name;
+  CimType type;
+  bool array;
+  bool literalTyped;
+};
 
-void appendMofValue(std::string& out, const Value& value, std::int32_t flags, int level) {
+// What one text is written with, and what it learns on the way.
+struct Writer {
+  std::int32_t flags = 0;
+  bool exact = false;              // WBEM_FLAG_EXACT_TEXT: refuse what MOF cannot express
+  std::vector<QualifierUse> uses;  // every qualifier written, in order
+  std::string subject;             // what is being written, for messages: "property 'P'", ...
+};
+
+// Sets what a Writer is writing, `describe()`, for the lifetime of the scope. Only exact text has
+// messages to give, so only it pays for building the description.
+class Subject {
+ public:
+  template <typename Describe>
+  Subject(Writer& w, Describe describe)
+      : w_(w), saved_(std::exchange(w.subject, w.exact ? describe() : std::string())) {}
+  ~Subject() { w_.subject = std::move(saved_); }
+  Subject(const Subject&) = delete;
+  Subject& operator=(const Subject&) = delete;
+
+ private:
+  Writer& w_;
+  std::string saved_;
+};
+
+[[noreturn]] void refuse(const std::string& message) { throw Error(WBEM_E_INVALID_PARAMETER, message); }
+
+std::string quoted(std::string_view name) { return "'" + std::string(name) + "'"; }
+
+// "property 'P'" at the top, "property 'Q' of the instance in property 'P'" in an embedded one.
+std::string nested(const Writer& w, const std::string& what) {
+  return w.subject.empty() ? what : what + " of the instance in " + w.subject;
+}
+
+std::string typeName(CimType type, bool array) {
+  if (type == CimType::Empty) return "NULL without a type";
+  return std::string(cimTypeName(type)) + (array ? "[]" : "");
+}
+
+// The type the MOF compiler gives the literal of qualifier value `value` when no declaration types
+// it (mof.hpp): integers sint32, or sint64/uint64 when needed; reals real64; strings, datetimes and
+// references (written as strings) string; an empty or all-NULL array string[]; NULL no type.
+std::pair<CimType, bool> literalType(const Value& value) {
+  if (value.isNull()) return {CimType::Empty, false};  // written (NULL)
+  const bool array = value.isArray();
+  const Value* single = &value;
+  const std::span<const Value> elements = array ? std::span<const Value>(value.asArray()) : std::span(single, 1);
+  bool any = false, needs64 = false, needsUnsigned = false;
+  for (const Value& e : elements) {
+    if (e.isNull()) continue;
+    any = true;
+    if (isSigned(e.type())) {
+      const std::int64_t v = e.asInt64();
+      needs64 |= v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max();
+    } else if (isInteger(e.type())) {
+      const std::uint64_t v = e.asUInt64();
+      needs64 |= v > static_cast<std::uint64_t>(std::numeric_limits<std::int32_t>::max());
+      needsUnsigned |= v > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+    }
+  }
+  if (!any) return {CimType::String, true};  // {} or {NULL, ...}
+  switch (value.type()) {
+    case CimType::Real32:
+    case CimType::Real64:
+      return {CimType::Real64, array};
+    case CimType::String:
+    case CimType::DateTime:
+    case CimType::Reference:
+      return {CimType::String, array};
+    case CimType::Boolean:
+    case CimType::Char16:
+    case CimType::Object:
+      return {value.type(), array};
+    default:
+      return {needsUnsigned ? CimType::UInt64 : needs64 ? CimType::SInt64 : CimType::SInt32, array};
+  }
+}
+
+bool isMofIdentifier(std::string_view name) {
+  const auto letter = [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+  };
+  if (name.empty() || !letter(name.front())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return letter(c) || (c >= '0' && c <= '9'); });
+}
+
+// Records a qualifier written as `name` with `value` (exact text: refuses what MOF cannot hold).
+void recordQualifier(Writer& w, std::string_view name, const Value& value) {
+  if (w.exact) {
+    const std::string what = "qualifier " + quoted(name) + (w.subject.empty() ? "" : " of " + w.subject);
+    if (!isMofIdentifier(name)) refuse(what + ": the name is no MOF identifier");
+    if (value.type() == CimType::Reference || value.type() == CimType::Object)
+      refuse(what + " holds " + (value.type() == CimType::Object ? "an object" : "a reference") +
+             ", which a MOF qualifier cannot hold");
+  }
+  const auto [type, array] = literalType(value);
+  w.uses.push_back(
+      QualifierUse{std::string(name), value.type(), value.isArray(), type == value.type() && array == value.isArray()});
+}
+
+// The `Qualifier Name : type;` declarations that the qualifiers written need to keep their types:
+// one for each name whose values all have one type that their literals do not all give.
+std::string qualifierDeclarations(const Writer& w) {
+  std::string out;
+  std::vector<bool> done(w.uses.size(), false);
+  for (std::size_t i = 0; i < w.uses.size(); ++i) {
+    if (done[i]) continue;
+    const QualifierUse& first = w.uses[i];
+    bool sameType = true, literalTyped = true;
+    const QualifierUse* other = nullptr;
+    for (std::size_t j = i; j < w.uses.size(); ++j) {
+      const QualifierUse& use = w.uses[j];
+      if (!iequals(use.name, first.name)) continue;
+      done[j] = true;
+      literalTyped &= use.literalTyped;
+      if (use.type != first.type || use.array != first.array) {
+        sameType = false;
+        other = &use;
+      }
+    }
+    if (literalTyped) continue;
+    if (!sameType) {
+      // Without a declaration each value would come back as its literal's type, with one as the
+      // declared type: either way some would change.
+      if (w.exact)
+        refuse("qualifier " + quoted(first.name) + " has values of type " + typeName(first.type, first.array) +
+               " and " + typeName(other->type, other->array) +
+               " in one object, which MOF cannot type apart (a qualifier name has one declared type)");
+      continue;
+    }
+    if (first.type == CimType::Empty || first.type == CimType::Reference || first.type == CimType::Object) continue;
+    out += "Qualifier ";
+    out += first.name;
+    out += " : ";
+    out += typeName(first.type, first.array);
+    out += ";\n";
+  }
+  return out;
+}
+
+void appendObject(std::string& out, const ClassObject& object, Writer& w, int level);
+
+void appendMofValue(std::string& out, const Value& value, Writer& w, int level) {
   if (value.isNull()) {
     out += "NULL";
     return;
@@ -140,7 +297,7 @@ void appendMofValue(std::string& out, const Value& value, std::int32_t flags, in
     for (const Value& element : value.asArray()) {
       if (!first) out += ", ";
       first = false;
-      appendMofValue(out, element, flags, level);
+      appendMofValue(out, element, w, level);
     }
     out += '}';
     return;
@@ -163,9 +320,14 @@ void appendMofValue(std::string& out, const Value& value, std::int32_t flags, in
     case CimType::DateTime:
       appendMofString(out, value.asDateTime().toString());
       return;
-    case CimType::Object:
-      appendObject(out, *value.asObject(), flags, level);
+    case CimType::Object: {
+      const ClassObject& object = *value.asObject();
+      if (w.exact && object.isClass())
+        refuse((w.subject.empty() ? std::string("a value") : w.subject) + " holds class " + quoted(object.className()) +
+               ", and MOF has no embedded class values (only embedded instances, `instance of`)");
+      appendObject(out, object, w, level);
       return;
+    }
     default:
       appendInteger(out, value);
       return;
@@ -224,19 +386,21 @@ void appendFlavors(std::string& out, std::int32_t flavor) {
   out += keywords;
 }
 
-void appendQualifier(std::string& out, const Qualifier& qualifier, std::int32_t flags) {
+void appendQualifier(std::string& out, const Qualifier& qualifier, Writer& w) {
+  recordQualifier(w, qualifier.name, qualifier.value);
   out += qualifier.name;
   const Value& value = qualifier.value;
-  // A boolean qualifier named alone is TRUE in MOF.
+  // A boolean qualifier named alone is TRUE in MOF; an array is written `Name{...}`, but a NULL
+  // one `Name(NULL)`.
   const bool bare = !value.isArray() && value.type() == CimType::Boolean && !value.isNull() && value.asBool();
-  if (value.isArray()) {
-    appendMofValue(out, value, flags, 0);
+  if (value.isArray() && !value.isNull()) {
+    appendMofValue(out, value, w, 0);
   } else if (!bare) {
     out += '(';
-    appendMofValue(out, value, flags, 0);
+    appendMofValue(out, value, w, 0);
     out += ')';
   }
-  if (!(flags & WBEM_FLAG_NO_FLAVORS)) appendFlavors(out, qualifier.flavor);
+  if (!(w.flags & WBEM_FLAG_NO_FLAVORS)) appendFlavors(out, qualifier.flavor);
 }
 
 bool hasLocal(const QualifierSet& qualifiers) {
@@ -246,7 +410,7 @@ bool hasLocal(const QualifierSet& qualifiers) {
 
 // `[a, b(1): Restricted] ` for the local qualifiers of `qualifiers`, minus `skip`; nothing when none.
 // `leading` are written first, before any of the set (the in/out/id of method parameters).
-void appendQualifierList(std::string& out, const QualifierSet& qualifiers, std::int32_t flags,
+void appendQualifierList(std::string& out, const QualifierSet& qualifiers, Writer& w,
                          const std::vector<std::string>& leading = {},
                          std::initializer_list<std::string_view> skip = {}) {
   std::string list;
@@ -259,7 +423,7 @@ void appendQualifierList(std::string& out, const QualifierSet& qualifiers, std::
     if (std::any_of(skip.begin(), skip.end(), [&](std::string_view name) { return iequals(name, qualifier.name); }))
       continue;
     if (!list.empty()) list += ", ";
-    appendQualifier(list, qualifier, flags);
+    appendQualifier(list, qualifier, w);
   }
   if (list.empty()) return;
   out += '[';
@@ -287,14 +451,15 @@ void appendArraySuffix(std::string& out, const PropertyType& type) {
   out += ']';
 }
 
-void appendDeclaration(std::string& out, const PropertyDef& property, std::int32_t flags, int level) {
+// The type, name and default of a property or parameter; the Writer's subject names it.
+void appendDeclaration(std::string& out, const PropertyDef& property, Writer& w, int level) {
   out += typeText(property.type);
   out += ' ';
   out += property.name;
   appendArraySuffix(out, property.type);
   if (!property.defaultValue.isNull()) {
     out += " = ";
-    appendMofValue(out, property.defaultValue, flags, level);
+    appendMofValue(out, property.defaultValue, w, level);
   }
 }
 
@@ -333,27 +498,32 @@ std::vector<Parameter> mergeParameters(const MethodDef& method) {
 // `[In, Out, ID(0), others] ` of a parameter: the direction qualifiers as each signature stores
 // them (so flavors survive a round trip), `in`/`out` when a signature lacks its own, then ID, then
 // the other qualifiers of the declaration.
-void appendParameterQualifiers(std::string& out, const Parameter& parameter, std::int32_t flags) {
+void appendParameterQualifiers(std::string& out, const Parameter& parameter, Writer& w) {
   std::vector<std::string> leading;
   const auto add = [&](const PropertyDef* side, std::string_view name) {
     if (!side) return;
     const Qualifier* q = side->qualifiers.find(name);
     std::string text;
-    if (q)
-      appendQualifier(text, *q, flags);
-    else if (!iequals(name, "ID"))
+    if (q) {
+      appendQualifier(text, *q, w);
+    } else if (!iequals(name, "ID")) {
       text = lowerName(name);
+      recordQualifier(w, name, Value(true));
+    }
     if (!text.empty()) leading.push_back(std::move(text));
   };
   add(parameter.in, "In");
   add(parameter.out, "Out");
   add(&parameter.declaration(), "ID");
-  appendQualifierList(out, parameter.declaration().qualifiers, flags, leading, {"In", "Out", "ID"});
+  appendQualifierList(out, parameter.declaration().qualifiers, w, leading, {"In", "Out", "ID"});
 }
 
-void appendMethod(std::string& out, const MethodDef& method, std::int32_t flags, int level) {
+void appendMethod(std::string& out, const MethodDef& method, Writer& w, int level) {
   appendIndent(out, level);
-  appendQualifierList(out, method.qualifiers, flags);
+  {
+    const Subject subject(w, [&] { return nested(w, "method " + quoted(method.name)); });
+    appendQualifierList(out, method.qualifiers, w);
+  }
   const PropertyDef* returnValue = nullptr;
   if (method.outSignature) {
     const ClassDef& signature = method.outSignature->definition();
@@ -367,8 +537,11 @@ void appendMethod(std::string& out, const MethodDef& method, std::int32_t flags,
   for (const Parameter& parameter : mergeParameters(method)) {
     if (!first) out += ", ";
     first = false;
-    appendParameterQualifiers(out, parameter, flags);
-    appendDeclaration(out, parameter.declaration(), flags, level);
+    const Subject subject(w, [&] {
+      return nested(w, "parameter " + quoted(parameter.declaration().name) + " of method " + quoted(method.name));
+    });
+    appendParameterQualifiers(out, parameter, w);
+    appendDeclaration(out, parameter.declaration(), w, level);
   }
   out += ");\n";
 }
@@ -380,44 +553,53 @@ bool overridesDefault(const ClassDef& def, const PropertyDef& property) {
   return slot && !(super->properties()[*slot].defaultValue == property.defaultValue);
 }
 
-void appendClassBody(std::string& out, const ClassObject& cls, std::int32_t flags, int level) {
+void appendClassBody(std::string& out, const ClassObject& cls, Writer& w, int level) {
   const ClassDef& def = cls.definition();
   for (const PropertyDef& property : def.properties()) {
     if (!iequals(property.originClass, def.name()) && !hasLocal(property.qualifiers) &&
         !overridesDefault(def, property))
       continue;
+    const Subject subject(w, [&] { return nested(w, "property " + quoted(property.name)); });
     appendIndent(out, level);
-    appendQualifierList(out, property.qualifiers, flags);
-    appendDeclaration(out, property, flags, level);
+    appendQualifierList(out, property.qualifiers, w);
+    appendDeclaration(out, property, w, level);
     out += ";\n";
   }
   for (const MethodDef& method : def.methods()) {
     if (!iequals(method.originClass, def.name()) && !hasLocal(method.qualifiers)) continue;
-    appendMethod(out, method, flags, level);
+    appendMethod(out, method, w, level);
   }
 }
 
-void appendInstanceBody(std::string& out, const ClassObject& instance, std::int32_t flags, int level) {
+void appendInstanceBody(std::string& out, const ClassObject& instance, Writer& w, int level) {
   const std::vector<PropertyDef>& properties = instance.definition().properties();
   for (PropertySlot slot = 0; slot < properties.size(); ++slot) {
     const PropertyDef& property = properties[slot];
     const Value& value = instance.get(slot);
     const QualifierSet qualifiers = instance.getPropertyQualifierSet(property.name);
     if (value.isNull() && property.defaultValue.isNull() && !hasLocal(qualifiers)) continue;
+    const Subject subject(w, [&] { return nested(w, "property " + quoted(property.name)); });
     appendIndent(out, level);
-    appendQualifierList(out, qualifiers, flags);
+    appendQualifierList(out, qualifiers, w);
     out += property.name;
     out += " = ";
-    appendMofValue(out, value, flags, level);
+    appendMofValue(out, value, w, level);
     out += ";\n";
   }
 }
 
 // `class X : Y {...}` or `instance of X {...}` without the final `;`, its header at the current
 // position and its body indented one level deeper than `level`.
-void appendObject(std::string& out, const ClassObject& object, std::int32_t flags, int level) {
+void appendObject(std::string& out, const ClassObject& object, Writer& w, int level) {
   const std::size_t headerStart = out.size();
-  appendQualifierList(out, object.getQualifierSet(), flags);
+  {
+    // The subject on entry is empty at the top, or the property that holds this embedded instance.
+    const Subject subject(w, [&] {
+      return w.subject.empty() ? (object.isClass() ? "class " : "the instance of ") + quoted(object.className())
+                               : "the instance in " + w.subject;
+    });
+    appendQualifierList(out, object.getQualifierSet(), w);
+  }
   if (out.size() != headerStart) {
     out.back() = '\n';  // qualifiers stand on their own line above the header
     appendIndent(out, level);
@@ -437,9 +619,9 @@ void appendObject(std::string& out, const ClassObject& object, std::int32_t flag
   appendIndent(out, level);
   out += "{\n";
   if (object.isClass())
-    appendClassBody(out, object, flags, level + 1);
+    appendClassBody(out, object, w, level + 1);
   else
-    appendInstanceBody(out, object, flags, level + 1);
+    appendInstanceBody(out, object, w, level + 1);
   appendIndent(out, level);
   out += '}';
 }
@@ -447,16 +629,25 @@ void appendObject(std::string& out, const ClassObject& object, std::int32_t flag
 }  // namespace
 
 std::string ClassObject::getObjectText(std::int32_t flags) const {
-  if (flags & ~WBEM_FLAG_NO_FLAVORS) throw Error(WBEM_E_INVALID_PARAMETER, "getObjectText: unknown flags");
-  std::string out;
-  appendObject(out, *this, flags, 0);
-  out += ";\n";
+  if (flags & ~(WBEM_FLAG_NO_FLAVORS | WBEM_FLAG_EXACT_TEXT))
+    throw Error(WBEM_E_INVALID_PARAMETER, "getObjectText: unknown flags");
+  Writer w;
+  w.flags = flags;
+  w.exact = (flags & WBEM_FLAG_EXACT_TEXT) != 0;
+  std::string body;
+  appendObject(body, *this, w, 0);
+  body += ";\n";
+  // The declarations must come first, and what they are is known only once the object is written.
+  std::string out = qualifierDeclarations(w);
+  out += body;
   return out;
 }
 
 std::string Value::toMof() const {
+  // A value cannot carry qualifier declarations: those of an embedded instance are left out.
+  Writer w;
   std::string out;
-  appendMofValue(out, *this, 0, 0);
+  appendMofValue(out, *this, w, 0);
   return out;
 }
 

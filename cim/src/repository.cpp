@@ -1,5 +1,9 @@
 // The persistent repository on SQLite.
 //
+// Each object is stored as its exact MOF text (getObjectText with WBEM_FLAG_EXACT_TEXT): the
+// `Qualifier` declarations its qualifiers need to keep their types, then the object. So an object
+// that MOF cannot express is refused when it is put, never found out when its namespace loads.
+//
 // Schema (version 1): namespaces, classes and instances, each row an object's MOF text. Names and
 // relative paths are compared with COLLATE NOCASE, which folds ASCII only, as wbem's names do. Row
 // ids give the creation order that loading follows; an upsert keeps a row's id. Classes and
@@ -331,6 +335,18 @@ struct Repository::State {
 
 namespace {
 
+// The text `object` is stored as: one that the MOF compiler reads back to an equal object, with
+// the qualifier declarations it needs ahead of it; or WBEM_E_INVALID_PARAMETER, naming the object
+// and what in it MOF cannot express, so that nothing is stored that would not load.
+std::string storedText(const std::string& where, const ClassObject& object) {
+  try {
+    return object.getObjectText(WBEM_FLAG_EXACT_TEXT);
+  } catch (const Error& e) {
+    throw Error(e.status(), where + ": cannot store " + (object.isClass() ? "class " : "an instance of ") +
+                                object.className() + ": " + e.message());
+  }
+}
+
 // The relative path an instance is stored under.
 std::string storedPath(const std::string& where, const ClassObject& instance) {
   if (!instance.isInstance())
@@ -398,7 +414,7 @@ void Repository::putClass(std::string_view ns, const ClassObject& cls) {
                 state_->where + ": a class is needed; " + cls.className() + " is an instance");
   if (cls.className().starts_with("__")) return;  // system classes are built into every namespace
   const std::string name = normalizeNamespace(ns);
-  const std::string text = cls.getObjectText();
+  const std::string text = storedText(state_->where, cls);
   std::lock_guard lock(mutex_);
   Use(state_->where, state_->db.get(), state_->putClass.get(), "cannot store a class")
       .bind(1, name)
@@ -421,7 +437,7 @@ void Repository::deleteClass(std::string_view ns, std::string_view className) {
 void Repository::putInstance(std::string_view ns, const ClassObject& instance) {
   const std::string relative = storedPath(state_->where, instance);
   const std::string name = normalizeNamespace(ns);
-  const std::string text = instance.getObjectText();
+  const std::string text = storedText(state_->where, instance);
   std::lock_guard lock(mutex_);
   Use(state_->where, state_->db.get(), state_->putInstance.get(), "cannot store an instance")
       .bind(1, name)
@@ -499,6 +515,8 @@ void Repository::load(std::string_view ns, Namespace& target) const {
   options.defaultNamespace = target.name();
   options.allowIncludes = false;  // stored text is data
   options.maxErrors = 1;
+  // Each stored text declares the qualifiers it needs typed; none may type another object's.
+  options.qualifierDeclarationsPerObject = true;
   const MofResult result =
       MofCompiler([&target](const std::string&) { return &target; }, options).compileText(text, path_.string());
   if (result.ok()) return;

@@ -10,16 +10,16 @@ namespace wbem {
 namespace {
 
 [[noreturn]] void mismatch(const Value& v, const PropertyType& target, std::string_view why = {}) {
-  std::string msg = "cannot put a " + std::string(v.isArray() ? "array of " : "") +
-                    std::string(cimTypeName(v.type())) + " value into a " + (target.array ? "array of " : "") +
-                    std::string(cimTypeName(target.type)) + " property";
+  std::string msg = "cannot put a " + std::string(v.isArray() ? "array of " : "") + std::string(cimTypeName(v.type())) +
+                    " value into a " + (target.array ? "array of " : "") + std::string(cimTypeName(target.type)) +
+                    " property";
   if (!why.empty()) msg += ": " + std::string(why);
   throw Error(WBEM_E_TYPE_MISMATCH, std::move(msg));
 }
 
 [[noreturn]] void wrongKind(const char* wanted, CimType actual, bool isNull) {
-  throw Error(WBEM_E_TYPE_MISMATCH, std::string("value is ") + (isNull ? "NULL" : std::string(cimTypeName(actual))) +
-                                        ", not " + wanted);
+  throw Error(WBEM_E_TYPE_MISMATCH,
+              std::string("value is ") + (isNull ? "NULL" : std::string(cimTypeName(actual))) + ", not " + wanted);
 }
 
 struct IntRange {
@@ -29,14 +29,22 @@ struct IntRange {
 
 IntRange rangeOf(CimType t) {
   switch (t) {
-    case CimType::SInt8: return {INT8_MIN, INT8_MAX};
-    case CimType::UInt8: return {0, UINT8_MAX};
-    case CimType::SInt16: return {INT16_MIN, INT16_MAX};
-    case CimType::UInt16: return {0, UINT16_MAX};
-    case CimType::SInt32: return {INT32_MIN, INT32_MAX};
-    case CimType::UInt32: return {0, UINT32_MAX};
-    case CimType::SInt64: return {static_cast<long double>(INT64_MIN), static_cast<long double>(INT64_MAX)};
-    default: return {0, static_cast<long double>(UINT64_MAX)};
+    case CimType::SInt8:
+      return {INT8_MIN, INT8_MAX};
+    case CimType::UInt8:
+      return {0, UINT8_MAX};
+    case CimType::SInt16:
+      return {INT16_MIN, INT16_MAX};
+    case CimType::UInt16:
+      return {0, UINT16_MAX};
+    case CimType::SInt32:
+      return {INT32_MIN, INT32_MAX};
+    case CimType::UInt32:
+      return {0, UINT32_MAX};
+    case CimType::SInt64:
+      return {static_cast<long double>(INT64_MIN), static_cast<long double>(INT64_MAX)};
+    default:
+      return {0, static_cast<long double>(UINT64_MAX)};
   }
 }
 
@@ -69,10 +77,13 @@ Value::Value(ObjectPtr v) noexcept : type_(CimType::Object) {
 }
 
 Value::Value(CimType elementType, ValueArray elements) : type_(elementType), array_(true) {
-  for (const Value& e : elements) {
+  for (Value& e : elements) {
     if (e.isArray() || (!e.isNull() && e.type() != elementType))
       throw Error(WBEM_E_TYPE_MISMATCH, "array element of type " + std::string(cimTypeName(e.type())) +
                                             " in an array of " + std::string(cimTypeName(elementType)));
+    // A NULL element is a NULL of the array's type, however it was made: so that an array reads
+    // back from its MOF text (`{1, NULL}`) equal to what was written.
+    if (e.isNull()) e.type_ = elementType;
   }
   data_ = std::make_shared<const ValueArray>(std::move(elements));
 }
@@ -157,7 +168,8 @@ Value Value::convertTo(const PropertyType& target) const {
   if (array_) {
     const ValueArray& in = asArray();
     if (target.arraySize && in.size() > *target.arraySize)
-      mismatch(*this, target, std::to_string(in.size()) + " elements exceed the size " + std::to_string(*target.arraySize));
+      mismatch(*this, target,
+               std::to_string(in.size()) + " elements exceed the size " + std::to_string(*target.arraySize));
     if (type_ == target.type) return *this;
     const PropertyType element{target.type, false, std::nullopt, target.className};
     ValueArray out;
@@ -169,14 +181,20 @@ Value Value::convertTo(const PropertyType& target) const {
 
   const bool fromInt = isInteger(type_);
   switch (target.type) {
-    case CimType::SInt8: case CimType::UInt8: case CimType::SInt16: case CimType::UInt16:
-    case CimType::SInt32: case CimType::UInt32: case CimType::SInt64: case CimType::UInt64: {
+    case CimType::SInt8:
+    case CimType::UInt8:
+    case CimType::SInt16:
+    case CimType::UInt16:
+    case CimType::SInt32:
+    case CimType::UInt32:
+    case CimType::SInt64:
+    case CimType::UInt64: {
       if (!fromInt && type_ != CimType::Char16) mismatch(*this, target);  // a char16 is its code unit
-      const long double v = isSigned(type_) ? static_cast<long double>(asInt64()) : static_cast<long double>(asUInt64());
+      const long double v =
+          isSigned(type_) ? static_cast<long double>(asInt64()) : static_cast<long double>(asUInt64());
       const IntRange r = rangeOf(target.type);
       if (v < r.min || v > r.max) mismatch(*this, target, "value out of range");
-      if (isSigned(target.type))
-        return Value(target.type, false, static_cast<std::int64_t>(v));
+      if (isSigned(target.type)) return Value(target.type, false, static_cast<std::int64_t>(v));
       return Value(target.type, false, static_cast<std::uint64_t>(v));
     }
     case CimType::Real32:
@@ -194,7 +212,8 @@ Value Value::convertTo(const PropertyType& target) const {
     }
     case CimType::Char16:
       if (fromInt) {
-        const long double v = isSigned(type_) ? static_cast<long double>(asInt64()) : static_cast<long double>(asUInt64());
+        const long double v =
+            isSigned(type_) ? static_cast<long double>(asInt64()) : static_cast<long double>(asUInt64());
         if (v < 0 || v > 0xFFFF) mismatch(*this, target, "value out of range");
         return Value(CimType::Char16, false, static_cast<std::uint64_t>(v));
       }
@@ -231,6 +250,11 @@ bool operator==(const Value& a, const Value& b) {
   if (const auto* x = std::get_if<std::shared_ptr<const ValueArray>>(&a.data_)) {
     const auto& y = std::get<std::shared_ptr<const ValueArray>>(b.data_);
     return *x == y || **x == *y;
+  }
+  // Contents, not arithmetic: a NaN equals a NaN, so that an object holding one equals its copy.
+  if (const auto* x = std::get_if<double>(&a.data_)) {
+    const double y = std::get<double>(b.data_);
+    return *x == y || (std::isnan(*x) && std::isnan(y));
   }
   return a.data_ == b.data_;
 }

@@ -156,6 +156,8 @@ class ProcessSupervisor {
     ::posix_spawn_file_actions_addopen(&settings.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
     ::posix_spawn_file_actions_adddup2(&settings.actions, writeEnd.get(), STDOUT_FILENO);
     ::posix_spawn_file_actions_adddup2(&settings.actions, writeEnd.get(), STDERR_FILENO);
+    // Descriptors the host opened without close-on-exec (its own, plugins') stay out of the child.
+    ::posix_spawn_file_actions_addclosefrom_np(&settings.actions, STDERR_FILENO + 1);
     if (!request.workingDirectory.empty())
       ::posix_spawn_file_actions_addchdir_np(&settings.actions, request.workingDirectory.c_str());
     // The service's signal mask and ignored signals are its own business, not the program's.
@@ -376,6 +378,12 @@ class CommandLineConsumerSink final : public ConsumerSink<> {
     if (!executablePath_ && arguments_.empty())
       throw Error(WBEM_E_INVALID_PARAMETER,
                   prefix(name_) + "neither ExecutablePath nor CommandLineTemplate names a program to run");
+    // Event data may fill arguments, never choose the program.
+    if (!executablePath_ && std::ranges::any_of(arguments_.front(), [](const TemplateSegment& segment) {
+          return !segment.literal && segment.text.find('%') != std::string::npos;
+        }))
+      throw Error(WBEM_E_INVALID_PARAMETER,
+                  prefix(name_) + "the program (the template's first word) must not be a template variable");
     workingDirectory_ = text("WorkingDirectory").value_or("");
     const Value killTimeout = logicalConsumer.get("KillTimeout");
     if (!killTimeout.isNull()) killTimeout_ = static_cast<std::uint32_t>(killTimeout.asUInt64());

@@ -17,6 +17,7 @@
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
 #include <cctype>
+#include <filesystem>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -89,6 +90,12 @@ Kind kindOf(const ClassObject& instance) {
   return Kind::Other;
 }
 
+// Failures a retry cannot mend: the consumer refuses, rather than cannot yet take, the events.
+bool isPermanentFailure(Status status) {
+  return status == WBEM_E_ACCESS_DENIED || status == WBEM_E_INVALID_PARAMETER || status == WBEM_E_NOT_FOUND ||
+         status == WBEM_E_QUOTA_VIOLATION || status == WBEM_E_NOT_SUPPORTED || status == WBEM_E_SHUTTING_DOWN;
+}
+
 // Hands a binding's events to its physical consumer, retrying a failing call with backoff; the
 // provider is held too, since the sink's code may live in the provider's plugin library.
 class ConsumerDelivery final : public ObjectSink {
@@ -109,10 +116,10 @@ class ConsumerDelivery final : public ObjectSink {
         status = sink_->indicateToConsumer(*consumer_, objects);
       } catch (const Error& e) {
         status = e.status();
-      } catch (const std::exception&) {
-        status = WBEM_E_FAILED;
+      } catch (...) {
+        status = WBEM_E_FAILED;  // plugin code may throw anything; the delivery thread must live
       }
-      if (!isError(status) || attempt >= attempts_) return status;
+      if (!isError(status) || attempt >= attempts_ || isPermanentFailure(status)) return status;
       std::this_thread::sleep_for(wait);
       wait *= 2;
     }
@@ -151,7 +158,12 @@ struct Watch {
 struct Change {
   Namespace* ns;
   ObjectPtr before, after;
+  bool classDeleted = false;  // `before` is a deleted class: its instances went with it
 };
+
+// Set while this thread acts on changes: a provider or consumer that changes a namespace from
+// inside an activation queues its change for the running loop instead of re-entering it.
+thread_local bool processing = false;
 
 }  // namespace
 
@@ -165,12 +177,20 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     queue_.push_back(Change{const_cast<Namespace*>(&ns), before, after});
   }
 
+  // A deleted class takes its instances with it, without instance events.
+  void classChanged(const Namespace& ns, const ObjectPtr& before, const ObjectPtr& after) override {
+    if (after || kindOf(*before) == Kind::Other) return;
+    std::lock_guard lock(queueMutex_);
+    queue_.push_back(Change{const_cast<Namespace*>(&ns), before, nullptr, true});
+  }
+
   void changesApplied(const Namespace&) noexcept override { process(); }
 
   void checkInstance(const Namespace& ns, ClassObject& instance) override {
     const Kind kind = kindOf(instance);
-    if (kind != Kind::Filter && kind != Kind::Consumer && kind != Kind::Binding) return;
     const Principal caller = Principal::caller();
+    if (kind == Kind::Registration) checkModule(instance, caller);
+    if (kind != Kind::Filter && kind != Kind::Consumer && kind != Kind::Binding) return;
     instance.put("CreatorSID", Value(caller.sid()));
     if (kind == Kind::Filter) checkFilter(ns, instance);
     if (kind == Kind::Binding) checkBinding(ns, instance, caller);
@@ -178,18 +198,40 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
 
   // --- ServiceObserver ------------------------------------------------------------------------
   void namespaceCreated(Namespace& ns) override {
+    // Read without our locks (a put holds the namespace's lock while it takes queueMutex_), and
+    // queued before the changes recorded meanwhile, which are newer than this snapshot.
+    std::vector<Change> snapshot;
+    for (std::string_view cls : {kFilterClass, kConsumerClass, kRegistrationClass, kBindingClass})
+      for (ObjectPtr& instance : ns.enumInstances(cls)) snapshot.push_back(Change{&ns, nullptr, std::move(instance)});
     {
       std::lock_guard lock(queueMutex_);
-      for (std::string_view cls : {kFilterClass, kConsumerClass, kRegistrationClass, kBindingClass})
-        for (ObjectPtr& instance : ns.enumInstances(cls)) queue_.push_back(Change{&ns, nullptr, std::move(instance)});
+      queue_.insert(queue_.begin(), std::make_move_iterator(snapshot.begin()), std::make_move_iterator(snapshot.end()));
     }
     process();
-    // A binding may have waited for this namespace as its filter's EventNamespace.
+    retryInactive({});  // a binding may have waited for this namespace as its EventNamespace
+  }
+
+  // Bindings that could not subscribe because a provider was missing may succeed now.
+  void providersChanged(Namespace& ns) override { retryInactive(ns.name()); }
+
+  // Re-evaluates the bindings that are not live (those whose filter watches `eventNamespace`,
+  // or all when it is empty).
+  void retryInactive(const std::string& eventNamespace) {
+    if (processing) return;
     std::lock_guard lock(mutex_);
     if (closed_) return;
-    for (auto& [name, watch] : watches_)
-      for (auto& [key, binding] : watch.bindings)
-        if (!binding.id || binding.delivery->ended()) evaluate(watch, binding);
+    for (auto& [name, watch] : watches_) {
+      for (auto& [key, binding] : watch.bindings) {
+        if (binding.id && !binding.delivery->ended()) continue;
+        if (!eventNamespace.empty()) {
+          auto f = watch.filters.find(binding.filterKey);
+          if (f == watch.filters.end()) continue;
+          const std::string target = stringProperty(*f->second, "EventNamespace");
+          if (!iequals(target.empty() ? watch.ns->name() : target, eventNamespace)) continue;
+        }
+        evaluate(watch, binding);
+      }
+    }
   }
 
   void namespaceDeleted(const Namespace& ns) override {
@@ -220,6 +262,18 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
                   "only administrators may bind a filter that polls (WITHIN): " + stringProperty(*filter, "Name"));
   }
 
+  // A provider that names a shared library makes the service load code: administrators only,
+  // and only by absolute path (no search through the library path).
+  static void checkModule(const ClassObject& provider, const Principal& caller) {
+    if (!provider.definition().inheritsFrom(kProviderClass)) return;
+    const std::string module = stringProperty(provider, "Module");
+    if (module.empty()) return;
+    if (!caller.admin)
+      throw Error(WBEM_E_ACCESS_DENIED, "only administrators may register a provider module (" + module + ")");
+    if (!std::filesystem::path(module).is_absolute())
+      throw Error(WBEM_E_INVALID_PARAMETER, "a provider Module must be an absolute path: " + module);
+  }
+
   static ObjectPtr referenced(const Namespace& ns, const ClassObject& binding, std::string_view property) {
     const std::string reference = stringProperty(binding, property);
     try {
@@ -232,7 +286,16 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
 
   // --- acting on changes ----------------------------------------------------------------------
   void process() noexcept {
+    if (processing) return;  // the loop below, further up this thread's stack, takes the change
+    {
+      std::lock_guard queued(queueMutex_);
+      if (queue_.empty()) return;  // most changes are not ours: do not wait for the lock
+    }
     std::lock_guard lock(mutex_);
+    processing = true;
+    struct Reset {
+      ~Reset() { processing = false; }
+    } reset;
     for (;;) {
       std::vector<Change> batch;
       {
@@ -245,6 +308,9 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
           apply(change);
         } catch (const std::exception& e) {
           spdlog::error("permanent subscriptions: a change in {} was not applied: {}", change.ns->name(), e.what());
+        } catch (...) {
+          spdlog::error("permanent subscriptions: a change in {} was not applied: a non-standard exception",
+                        change.ns->name());
         }
       }
     }
@@ -257,6 +323,7 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
   }
 
   void apply(const Change& change) {
+    if (change.classDeleted) return forgetClass(watchOf(*change.ns), change.before->className());
     const ClassObject& object = change.after ? *change.after : *change.before;
     Watch& watch = watchOf(*change.ns);
     const std::string key = keyOf(object);
@@ -285,6 +352,33 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
         break;
       case Kind::Other:
         break;
+    }
+  }
+
+  void forgetClass(Watch& watch, const std::string& className) {
+    auto ofClass = [&](const ObjectPtr& o) { return iequals(o->className(), className); };
+    std::vector<std::string> bindings;
+    for (auto* objects : {&watch.filters, &watch.consumers}) {
+      auto& users = objects == &watch.filters ? watch.byFilter : watch.byConsumer;
+      for (auto it = objects->begin(); it != objects->end();) {
+        if (!ofClass(it->second)) {
+          ++it;
+          continue;
+        }
+        if (auto u = users.find(it->first); u != users.end())
+          bindings.insert(bindings.end(), u->second.begin(), u->second.end());
+        it = objects->erase(it);
+      }
+    }
+    for (auto& [key, binding] : watch.bindings)
+      if (ofClass(binding.instance)) bindings.push_back(key);
+    for (const std::string& key : bindings) {
+      auto it = watch.bindings.find(key);
+      if (it == watch.bindings.end()) continue;
+      if (ofClass(it->second.instance))
+        eraseBinding(watch, key);
+      else
+        evaluate(watch, it->second);
     }
   }
 

@@ -164,6 +164,9 @@ void EventService::Impl::callConsumer(detail::ConsumerQueue& consumer, std::span
   } catch (const std::exception& e) {
     status = WBEM_E_FAILED;
     description = e.what();
+  } catch (...) {
+    status = WBEM_E_FAILED;  // a consumer may throw anything; the delivery thread must live
+    description = "the consumer threw a non-standard exception";
   }
   if (!isError(status)) {
     delivered_.fetch_add(events.size(), std::memory_order_relaxed);

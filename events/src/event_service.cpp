@@ -291,6 +291,7 @@ void EventService::addEventProvider(std::string_view ns, std::string_view name,
   }
   // Filters made before the provider came (permanent ones restored at start) now need it.
   impl_->adoptSubscriptions(*bound);
+  impl_->notifyProvidersChanged(state);
 }
 
 void EventService::registerEventProvider(std::string_view ns, std::string_view name,
@@ -311,14 +312,13 @@ void EventService::registerEventProvider(std::string_view ns, std::string_view n
 
 void EventService::removeEventProvider(std::string_view ns, std::string_view name) {
   detail::NamespaceState& state = impl_->state(ns);
-  detail::ProviderState* provider = nullptr;
-  {
-    std::lock_guard lock(impl_->mutex_);
-    auto it = state.providers.find(std::string(name));
-    if (it == state.providers.end()) return;
-    provider = it->second.get();
-  }
-  // The state stays (subscriptions point at it); only the object goes.
+  // Both locks, as adoptSubscriptions takes them: activateProviders reads the object under mutex_.
+  std::lock_guard lock(impl_->mutex_);
+  auto it = state.providers.find(std::string(name));
+  if (it == state.providers.end()) return;
+  detail::ProviderState* provider = it->second.get();
+  // The state stays, with the filters it serves (subscriptions point at it); only the object
+  // goes. A provider bound again under this name is told of those filters (decisions.md 5).
   std::lock_guard call(provider->callMutex);
   impl_->shutdownProvider(*provider);
   provider->object.reset();
@@ -328,8 +328,20 @@ void EventService::addInstanceProvider(std::string_view ns, std::string_view nam
                                        std::shared_ptr<InstanceProvider> provider) {
   if (!provider) throw Error(WBEM_E_INVALID_PARAMETER, "addInstanceProvider needs a provider object");
   detail::NamespaceState& state = impl_->state(ns);
-  std::lock_guard lock(impl_->mutex_);
-  state.instanceProviders[std::string(name)] = std::move(provider);
+  {
+    std::lock_guard lock(impl_->mutex_);
+    state.instanceProviders[std::string(name)] = std::move(provider);
+  }
+  impl_->notifyProvidersChanged(state);
+}
+
+void EventService::Impl::notifyProvidersChanged(detail::NamespaceState& state) {
+  std::vector<std::shared_ptr<ServiceObserver>> observers;
+  {
+    std::lock_guard lock(mutex_);
+    observers = observers_;
+  }
+  for (const auto& o : observers) o->providersChanged(*state.ns);
 }
 
 // --- subscriptions ----------------------------------------------------------------------------

@@ -3,7 +3,10 @@
 
 #include "persistence.hpp"
 
+#include <filesystem>
+#include <functional>
 #include <spdlog/spdlog.h>
+#include <string>
 
 #include "service_impl.hpp"
 
@@ -64,8 +67,38 @@ void EventService::Impl::loadRepository() {
     auto it = namespaces_.find(name);
     if (it == namespaces_.end()) it = namespaces_.emplace(name, makeNamespace(name)).first;
     repository.load(name, *it->second->ns);
+    // Loaded without observers: the scheduler and the providers read their instances afresh.
+    it->second->timersDirty.store(true);
+    it->second->registrationsDirty.store(true);
   }
 }
+
+namespace {
+
+// Throws unless `file` opens as a repository this build reads and every namespace in it loads,
+// so that a restore never starts on a backup it cannot finish. Works on a copy: opening may
+// migrate an older file.
+void checkBackup(const std::filesystem::path& file) {
+  if (!std::filesystem::is_regular_file(file))
+    throw Error(WBEM_E_NOT_FOUND, "backup " + file.string() + " does not exist or is not a file");
+  const auto scratch = std::filesystem::temp_directory_path() /
+                       ("wbem-restore-check-" + std::to_string(std::hash<std::string>{}(file.string())) + ".db");
+  struct Cleanup {
+    std::filesystem::path path;
+    ~Cleanup() {
+      std::error_code ignored;
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path.string() + suffix, ignored);
+    }
+  } cleanup{scratch};
+  std::filesystem::copy_file(file, scratch, std::filesystem::copy_options::overwrite_existing);
+  Repository staged(scratch);
+  for (const std::string& name : staged.namespaces()) {
+    Namespace trial(name);
+    staged.load(name, trial);
+  }
+}
+
+}  // namespace
 
 void EventService::backup(const std::filesystem::path& file) const {
   if (!impl_->options_.repository) throw Error(WBEM_E_INVALID_OPERATION, "this event service has no repository");
@@ -75,7 +108,8 @@ void EventService::backup(const std::filesystem::path& file) const {
 void EventService::restore(const std::filesystem::path& file) {
   if (!impl_->options_.repository) throw Error(WBEM_E_INVALID_OPERATION, "this event service has no repository");
   Repository& repository = *impl_->options_.repository;
-  repository.restore(file);  // checks the backup first: a bad one changes nothing
+  checkBackup(file);         // every namespace of it loads
+  repository.restore(file);  // checks it again as it copies: a bad one changes nothing
 
   std::vector<SubscriptionId> ids;
   {
@@ -107,6 +141,7 @@ void EventService::restore(const std::filesystem::path& file) {
     observers = impl_->observers_;
   }
   for (detail::NamespaceState* state : retired) impl_->retireNamespace(*state);
+  impl_->wakeScheduler();  // the restored timer instructions
   for (const auto& o : observers) {
     for (detail::NamespaceState* state : retired) o->namespaceDeleted(*state->ns);
     for (Namespace* ns : loaded) o->namespaceCreated(*ns);

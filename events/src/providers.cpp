@@ -196,7 +196,11 @@ void EventService::Impl::adoptSubscriptions(detail::ProviderState& provider) {
     std::lock_guard call(provider.callMutex);
     std::shared_lock table(tableMutex_);
     for (const auto& [id, sub] : table_) {
-      if (sub->ns != &ns || provider.concerned.count(id)) continue;
+      if (sub->ns != &ns) continue;
+      if (provider.concerned.count(id)) {
+        adopted.push_back(sub);  // its filter outlived an earlier object of this provider: tell the new one
+        continue;
+      }
       const bool overlaps = std::any_of(provider.queries.begin(), provider.queries.end(),
                                         [&](const auto& q) { return queriesOverlap(*q.filter, *sub->filter, *ns.ns); });
       if (!overlaps) continue;

@@ -221,6 +221,8 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void attachObservers(detail::NamespaceState& state);
   /// Detaches them and shuts the namespace's providers down (a deleted namespace).
   void retireNamespace(detail::NamespaceState& state);
+  /// Tells the service observers that a provider was bound in `state`; without locks held.
+  void notifyProvidersChanged(detail::NamespaceState& state);
 
   // persistence.cpp
   /// Loads every namespace the repository holds (at start, or after a restore), under mutex_.

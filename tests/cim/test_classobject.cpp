@@ -1,17 +1,17 @@
 // Tests of wbem::ClassObject: classes, derivation, instances, copy on write, properties,
 // system properties, GetNames, origins, embedded-object checks, slots, paths and CompareTo.
 
-#include "support.hpp"
-
 #include <wbem/classobject.hpp>
 #include <wbem/namespace.hpp>
 #include <wbem/status.hpp>
 
-#include <catch2/catch.hpp>
-
 #include <algorithm>
+#include <catch2/catch.hpp>
+#include <optional>
 #include <string>
 #include <vector>
+
+#include "support.hpp"
 
 using namespace wbem;
 
@@ -236,8 +236,7 @@ TEST_CASE("putProperty declares typed properties and converts the default", "[cl
   CHECK_OK(c.putProperty("When", scalarType(CimType::DateTime), Value("20240101000000.000000+000")));
   CHECK(c.get("When").type() == CimType::DateTime);
   CHECK_OK(c.putProperty("Fixed", PropertyType{CimType::SInt32, true, 2u, {}}));
-  CHECK_STATUS(WBEM_E_TYPE_MISMATCH,
-               c.put("Fixed", Value(CimType::SInt32, ValueArray{Value(1), Value(2), Value(3)})));
+  CHECK_STATUS(WBEM_E_TYPE_MISMATCH, c.put("Fixed", Value(CimType::SInt32, ValueArray{Value(1), Value(2), Value(3)})));
   CHECK_OK(c.put("Fixed", Value(CimType::SInt32, ValueArray{Value(1), Value(2)})));
   CHECK_STATUS(WBEM_E_INVALID_PROPERTY_TYPE, c.putProperty("E", PropertyType{}));
   CHECK_STATUS(WBEM_E_INVALID_PROPERTY_TYPE, c.putProperty("E", scalarType(static_cast<CimType>(99))));
@@ -472,10 +471,10 @@ TEST_CASE("an object:Class property accepts objects of that class or a subclass 
   CHECK(h.get("D").isNull());
 
   CHECK_OK(h.put("Ds", Value(CimType::Object, ValueArray{Value(share(disk.spawnInstance())), Value(ObjectPtr{}),
-                                                          Value(share(ssd.spawnInstance()))})));
+                                                         Value(share(ssd.spawnInstance()))})));
   CHECK_STATUS(WBEM_E_TYPE_MISMATCH,
-               h.put("Ds", Value(CimType::Object, ValueArray{Value(share(disk.spawnInstance())),
-                                                             Value(share(other.spawnInstance()))})));
+               h.put("Ds", Value(CimType::Object,
+                                 ValueArray{Value(share(disk.spawnInstance())), Value(share(other.spawnInstance()))})));
   CHECK(h.get("Ds").asArray().size() == 3);
 
   CHECK_OK(h.put("Any", Value(share(other.spawnInstance()))));
@@ -523,6 +522,34 @@ TEST_CASE("slot access: resolve once, read and write by slot", "[classobject][sl
   ClassObject ci = c.spawnInstance();
   ci.putExact(*slot, Value(true));
   CHECK(ci.get("flag") == Value(true));
+}
+
+TEST_CASE("slots and keys stay right as a class grows past the scan limit", "[classobject][slot]") {
+  // Properties appended one by one extend the name index in place; a copy taken halfway keeps its
+  // own view, and Key qualifiers put or removed later keep keySlots() in slot order.
+  ClassObject c = ClassObject::createClass("Wide");
+  std::optional<ClassObject> half;
+  for (int i = 0; i < 40; ++i) {
+    c.putProperty("P" + std::to_string(i), scalarType(CimType::SInt32));
+    if (i == 20) half = c;
+  }
+  for (int i = 0; i < 40; ++i) CHECK(c.slotOf("p" + std::to_string(i)) == static_cast<PropertySlot>(i));
+  CHECK(half->slotOf("P20") == PropertySlot{20});
+  CHECK_FALSE(half->slotOf("P21"));
+  c.putPropertyQualifier("P30", "key", Value(true), kMofDefaultFlavor);  // goes to subclasses
+  c.putPropertyQualifier("P2", "Key", Value(true));
+  c.putPropertyQualifier("P17", "KEY", Value(true));
+  CHECK(c.definition().keySlots() == std::vector<PropertySlot>{2, 17, 30});
+  c.removePropertyQualifier("P17", "key");
+  c.putPropertyQualifier("P2", "key", Value(false));
+  CHECK(c.definition().keySlots() == std::vector<PropertySlot>{30});
+  CHECK(half->definition().keySlots().empty());
+  ClassObject d = c.spawnDerivedClass("Wider");
+  d.putProperty("Extra", scalarType(CimType::String));
+  CHECK(d.slotOf("extra") == PropertySlot{40});
+  CHECK(d.slotOf("P39") == PropertySlot{39});
+  CHECK(d.definition().keySlots() == std::vector<PropertySlot>{30});
+  CHECK(c.slotOf("Extra") == std::nullopt);
 }
 
 // --- paths ----------------------------------------------------------------------------------------

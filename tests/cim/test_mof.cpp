@@ -2,6 +2,9 @@
 // values, resolves aliases and namespaces, and that a unit with an error changes nothing.
 
 #include <catch2/catch.hpp>
+#include <cfloat>
+#include <cmath>
+#include <limits>
 
 #include "test_mof_support.hpp"
 
@@ -253,4 +256,145 @@ TEST_CASE("mof: a chain of forward aliases resolves without quadratic work", "[m
   INFO(testing::diagnosticsText(r));
   REQUIRE(r.ok());
   CHECK(r.instances == kLength);
+}
+
+TEST_CASE("mof: NaN and Inf are values of real properties and qualifiers (a wbem extension)", "[mof][values]") {
+  testing::Namespaces ns;
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  const MofResult r = compile(ns, R"(
+    [Limit(Inf), Gaps{NaN, -Inf}]
+    class F { [key] uint32 K; real32 R32 = -Inf; real64 R64 = NaN; real64 Many[] = {1.0, Inf, nan, -INF}; };
+    instance of F { K = 1; R32 = NaN; R64 = -Inf; };)");
+  INFO(testing::diagnosticsText(r));
+  REQUIRE(r.ok());
+  const ObjectPtr cls = ns["root\\default"].getClass("F");
+  CHECK(cls->get("R32") == Value::real32(-std::numeric_limits<float>::infinity()));
+  CHECK(std::isnan(cls->get("R64").asReal()));
+  const ValueArray& many = cls->get("Many").asArray();
+  REQUIRE(many.size() == 4);
+  CHECK(many[1].asReal() == kInf);
+  CHECK(std::isnan(many[2].asReal()));
+  CHECK(many[3].asReal() == -kInf);
+  CHECK(cls->getQualifierSet().get("Limit") == Value(kInf));
+  CHECK(cls->getQualifierSet().get("Gaps").type() == CimType::Real64);
+  const ObjectPtr f = ns["root\\default"].enumInstances("F").at(0);
+  CHECK(f->get("R32").type() == CimType::Real32);
+  CHECK(std::isnan(f->get("R32").asReal()));
+  CHECK(f->get("R64") == Value(-kInf));
+
+  const MofResult bad = compile(ns, "instance of F { K = NaN; };");
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].status == WBEM_E_TYPE_MISMATCH);
+}
+
+TEST_CASE("mof: a real32 takes every literal that rounds to a finite float", "[mof][values]") {
+  testing::Namespaces ns;
+  // 3.4028235e+38, the shortest text of FLT_MAX, is a little above it as a double.
+  const MofResult ok = compile(ns,
+                               "class R { real32 Max = 3.4028235e+38; real32 Min = -3.4028235e+38; "
+                               "real32 Tiny = 1.0e-45; };");
+  INFO(testing::diagnosticsText(ok));
+  REQUIRE(ok.ok());
+  const ObjectPtr cls = ns["root\\default"].getClass("R");
+  CHECK(cls->get("Max") == Value::real32(FLT_MAX));
+  CHECK(cls->get("Min") == Value::real32(-FLT_MAX));
+  CHECK(cls->get("Tiny") == Value::real32(std::numeric_limits<float>::denorm_min()));
+  const MofResult bad = compile(ns, "class S { real32 Big = 3.4028236e+38; };");
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].status == WBEM_E_VALUE_OUT_OF_RANGE);
+}
+
+TEST_CASE("mof: a char16 may be a lone surrogate, written as an escape", "[mof][values]") {
+  testing::Namespaces ns;
+  const MofResult r = compile(ns, R"(class C { char16 Hi = '\xD800'; char16 Lo[] = {'\xDC00', 'x'}; };)");
+  INFO(testing::diagnosticsText(r));
+  REQUIRE(r.ok());
+  const ObjectPtr cls = ns["root\\default"].getClass("C");
+  CHECK(cls->get("Hi") == Value(char16_t{0xD800}));
+  CHECK(cls->get("Lo").asArray().at(0) == Value(char16_t{0xDC00}));
+  const MofResult bad = compile(ns, R"(class D { string S = "\xD800"; };)");
+  REQUIRE(bad.diagnostics.size() == 1);
+  CHECK(bad.diagnostics[0].status == WBEM_E_INVALID_SYNTAX);
+}
+
+TEST_CASE("mof: a qualifier declaration types the qualifier's values", "[mof][qualifiers]") {
+  testing::Namespaces ns;
+  const MofResult r = compile(ns, R"(
+    Qualifier Max : uint32;
+    Qualifier Small : sint64;
+    Qualifier Ratio : real32;
+    Qualifier Since : datetime;
+    Qualifier Codes : uint8[];
+    Qualifier Letter : char16;
+    Qualifier Unset : uint16;
+    [Max(5), Small(-1), Ratio(0.1), Since("20240101000000.000000+000"), Codes{1, 2}, Letter("x"), Unset(NULL),
+     Plain(5), PlainReal(0.1), PlainNull(NULL)]
+    class Q { };)");
+  INFO(testing::diagnosticsText(r));
+  REQUIRE(r.ok());
+  const QualifierSet q = ns["root\\default"].getClass("Q")->getQualifierSet();
+  CHECK(q.get("Max") == Value(std::uint32_t{5}));
+  CHECK(q.get("Small") == Value(-1LL));
+  CHECK(q.get("Ratio") == Value::real32(0.1f));
+  CHECK(q.get("Since") == Value(DateTime::parse("20240101000000.000000+000")));
+  CHECK(q.get("Codes") == Value(CimType::UInt8, ValueArray{Value(std::uint8_t{1}), Value(std::uint8_t{2})}));
+  CHECK(q.get("Letter") == Value(u'x'));
+  CHECK(q.find("Unset")->value == Value::null(CimType::UInt16));
+  // Undeclared ones are typed by their literals.
+  CHECK(q.get("Plain") == Value(std::int32_t{5}));
+  CHECK(q.get("PlainReal") == Value(0.1));
+  CHECK(q.find("PlainNull")->value == Value());
+}
+
+TEST_CASE("mof: qualifier declarations hold for the unit, or per object when asked", "[mof][qualifiers]") {
+  const std::string text = R"(
+    Qualifier Max : uint32;
+    #pragma classflags("createonly")
+    [Max(1)] class A { [Max(2)] string P; };
+    [Max(3)] class B { };
+    class Q { [key] string K; };
+    Qualifier Max : uint8;
+    [Max(4)] instance of Q { K = "q"; };
+    [Max(5)] instance of Q { K = "r"; };)";
+  testing::Namespaces unit, perObject;
+  REQUIRE(compile(unit, text).ok());
+  MofOptions options;
+  options.qualifierDeclarationsPerObject = true;
+  REQUIRE(compile(perObject, text, options).ok());
+
+  const auto max = [](testing::Namespaces& ns, const char* cls) {
+    return ns["root\\default"].getClass(cls)->getQualifierSet().get("Max");
+  };
+  const auto instanceMax = [](testing::Namespaces& ns, const char* key) {
+    return ns["root\\default"]
+        .getInstance(ObjectPath::forInstance("Q", {{"K", Value(key)}}))
+        ->getQualifierSet()
+        .get("Max");
+  };
+  CHECK(max(unit, "A") == Value(std::uint32_t{1}));
+  CHECK(unit["root\\default"].getClass("A")->getPropertyQualifierSet("P").get("Max") == Value(std::uint32_t{2}));
+  CHECK(max(unit, "B") == Value(std::uint32_t{3}));
+  CHECK(instanceMax(unit, "q") == Value(std::uint8_t{4}));
+  CHECK(instanceMax(unit, "r") == Value(std::uint8_t{5}));
+
+  // Per object: a declaration (a pragma between does not end it) types the next class or instance only.
+  CHECK(max(perObject, "A") == Value(std::uint32_t{1}));
+  CHECK(perObject["root\\default"].getClass("A")->getPropertyQualifierSet("P").get("Max") == Value(std::uint32_t{2}));
+  CHECK(max(perObject, "B") == Value(std::int32_t{3}));
+  CHECK(instanceMax(perObject, "q") == Value(std::uint8_t{4}));
+  CHECK(instanceMax(perObject, "r") == Value(std::int32_t{5}));
+}
+
+TEST_CASE("mof: an instance that waits for an alias is typed by the declarations at its place", "[mof][qualifiers]") {
+  testing::Namespaces ns;
+  const MofResult r = compile(ns, R"(
+    class N { [key] string Name; };
+    class L { [key] N ref A; };
+    Qualifier Tag : uint8;
+    [Tag(1)] instance of L { A = $X; };
+    Qualifier Tag : sint64;
+    instance of N as $X { Name = "x"; };)");
+  INFO(testing::diagnosticsText(r));
+  REQUIRE(r.ok());
+  CHECK(ns["root\\default"].enumInstances("L").at(0)->getQualifierSet().get("Tag") == Value(std::uint8_t{1}));
 }

@@ -2,6 +2,11 @@
 // tree of every declaration form, and error recovery.
 
 #include <catch2/catch.hpp>
+#include <cmath>
+#include <limits>
+#include <string>
+#include <string_view>
+#include <vector>
 
 #include "../../cim/src/mof/ast.hpp"
 
@@ -84,6 +89,48 @@ TEST_CASE("lexer: reals", "[mof][lexer]") {
   for (const Token& x : t) CHECK(x.kind == TokenKind::Real);
 }
 
+TEST_CASE("lexer: reals beyond a double's range overflow or underflow", "[mof][lexer]") {
+  for (std::string_view text : {"1e999", "1.5E+309", "123456789e305", "0.1e310"}) {
+    INFO(text);
+    const Token t = lexAll(text).at(0);
+    CHECK(t.kind == TokenKind::Error);
+    CHECK(t.status == WBEM_E_VALUE_OUT_OF_RANGE);
+  }
+  for (std::string_view text : {"1e-999", "0.0000001e-320", "12.5e-400"}) {
+    INFO(text);
+    const Token t = lexAll(text).at(0);
+    CHECK(t.kind == TokenKind::Real);
+    CHECK(t.real == 0.0);
+  }
+  CHECK(lexAll("5.0e-324").at(0).real > 0.0);  // the smallest subnormal still reads
+}
+
+TEST_CASE("parser: NaN and Inf, in any case and Inf with a sign, are reals (a wbem extension)", "[mof][parser]") {
+  const ParsedFile f = parseMof(
+      "instance of X { A = NaN; B = Inf; C = -Inf; D = +inf; E = nan; F = -NAN; "
+      "G = {1.5, -INF, NaN}; NaN = Inf; };");
+  const InstanceDecl& inst = only<InstanceDecl>(f);
+  REQUIRE(inst.values.size() == 8);
+  for (const PropertyAssignment& a : inst.values)
+    if (a.value.kind != Literal::Kind::Array) CHECK(a.value.kind == Literal::Kind::Real);
+  CHECK(std::isnan(inst.values[0].value.real));
+  CHECK(inst.values[1].value.real == std::numeric_limits<double>::infinity());
+  CHECK(inst.values[2].value.real == -std::numeric_limits<double>::infinity());
+  CHECK(inst.values[3].value.real == std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(inst.values[4].value.real));
+  CHECK(std::isnan(inst.values[5].value.real));
+  const std::vector<Literal>& elements = inst.values[6].value.elements;
+  REQUIRE(elements.size() == 3);
+  CHECK(elements[1].real == -std::numeric_limits<double>::infinity());
+  CHECK(std::isnan(elements[2].real));
+  CHECK(inst.values[7].name.text == "NaN");  // still a name where a name goes
+
+  // Other words stay errors, with or without a sign.
+  CHECK(firstError(parseMof("instance of X { A = Infinity; };")).message.find("expected a value") != std::string::npos);
+  CHECK(firstError(parseMof("instance of X { A = -Foo; };")).message.find("a number after the sign") !=
+        std::string::npos);
+}
+
 TEST_CASE("lexer: strings with escapes and char16 literals", "[mof][lexer]") {
   const auto t = lexAll(R"("a\tb\n\"q\"\\ \x41\X263A" 'c' '\n' '\x263a' 'é')");
   REQUIRE(t.size() == 5);
@@ -93,6 +140,14 @@ TEST_CASE("lexer: strings with escapes and char16 literals", "[mof][lexer]") {
   CHECK(t[2].char16 == u'\n');
   CHECK(t[3].char16 == 0x263A);
   CHECK(t[4].char16 == 0xE9);
+
+  // A char16 is one UTF-16 code unit: a lone surrogate is one, as an escape (getObjectText's form).
+  const auto s = lexAll(R"('\xD800' '\xdfff' '\xFFFF')");
+  REQUIRE(s.size() == 3);
+  for (const Token& x : s) CHECK(x.kind == TokenKind::Char16);
+  CHECK(s[0].char16 == 0xD800);
+  CHECK(s[1].char16 == 0xDFFF);
+  CHECK(s[2].char16 == 0xFFFF);
 }
 
 TEST_CASE("lexer: broken strings, chars and comments", "[mof][lexer]") {
@@ -105,6 +160,10 @@ TEST_CASE("lexer: broken strings, chars and comments", "[mof][lexer]") {
   CHECK(c[1].kind == TokenKind::Error);
   CHECK(c[1].loc.column == 3);
   CHECK(lexAll("@").at(0).kind == TokenKind::Error);
+  const Token surrogate = lexAll(R"("a\xD800b")").at(0);  // a string is UTF-8: no lone surrogate
+  CHECK(surrogate.kind == TokenKind::Error);
+  CHECK(surrogate.text.find("\\xd800") != std::string::npos);
+  CHECK(lexAll("'\xED\xA0\x80'").at(0).kind == TokenKind::Error);  // nor as UTF-8 bytes in a char16
   CHECK(lexAll(std::string_view("\0", 1)).at(0).kind == TokenKind::Error);
 }
 

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <utility>
 
+#include "support.hpp"
+
 using namespace wbem;
 
 namespace {
@@ -85,7 +87,9 @@ TEST_CASE("toMof of char16 values", "[objecttext]") {
   CHECK(Value(u'\n').toMof() == R"('\n')");
   CHECK(Value(char16_t{0x01}).toMof() == R"('\x0001')");
   CHECK(Value(char16_t{0xE9}).toMof() == R"('\x00E9')");
-  CHECK(Value(char16_t{0xD800}).toMof() == R"('\xD800')");
+  CHECK(Value(char16_t{0xD800}).toMof() == R"('\xD800')");  // a lone surrogate: the MOF compiler reads it back
+  CHECK(Value(char16_t{0xFFFF}).toMof() == R"('\xFFFF')");
+  CHECK(Value(char16_t{0}).toMof() == R"('\x0000')");
 }
 
 TEST_CASE("toMof of integers and booleans", "[objecttext]") {
@@ -111,8 +115,15 @@ TEST_CASE("toMof of reals is the shortest exact text and always a MOF real", "[o
   CHECK(Value(1.0 / 3.0).toMof() == "0.3333333333333333");
   CHECK(Value::real32(0.1f).toMof() == "0.1");
   CHECK(Value::real32(16777216.0f).toMof() == "16777216.0");
-  CHECK(Value(std::numeric_limits<double>::infinity()).toMof() == "inf");
-  CHECK(Value(-std::numeric_limits<double>::infinity()).toMof() == "-inf");
+  // No digits spell these: the MOF compiler's extension words.
+  CHECK(Value(std::numeric_limits<double>::infinity()).toMof() == "Inf");
+  CHECK(Value(-std::numeric_limits<double>::infinity()).toMof() == "-Inf");
+  CHECK(Value(std::numeric_limits<double>::quiet_NaN()).toMof() == "NaN");
+  CHECK(Value(-std::numeric_limits<double>::quiet_NaN()).toMof() == "NaN");
+  CHECK(Value::real32(-std::numeric_limits<float>::infinity()).toMof() == "-Inf");
+  CHECK(Value::real32(std::numeric_limits<float>::quiet_NaN()).toMof() == "NaN");
+  CHECK(Value(CimType::Real64, ValueArray{Value(1.0), Value(std::numeric_limits<double>::infinity())}).toMof() ==
+        "{1.0, Inf}");
 
   for (double d : {0.1, 1.0 / 3.0, 2.5e300, 2.2250738585072014e-308, 123456789.123456789, -7e-5, 1e15, 1e16}) {
     const std::string text = Value(d).toMof();
@@ -252,7 +263,9 @@ TEST_CASE("properties of every type, arrays, references and defaults", "[objectt
   cls.putProperty("Objs", arrayOf(objectOf("Other")));
   cls.putProperty("Empty", arrayType(CimType::Real64), Value(CimType::Real64, ValueArray{}));
 
+  // MaxLen is a uint32, which its literal alone would not give.
   CHECK(cls.getObjectText() ==
+        "Qualifier MaxLen : uint32;\n"
         "class AllTypes\n"
         "{\n"
         "    [key: DisableOverride, MaxLen(64)] string Id;\n"
@@ -465,6 +478,129 @@ TEST_CASE("system classes as text", "[objecttext]") {
             .getObjectText()
             .starts_with("[singleton]\nclass __ArbitratorConfiguration : __SystemClass\n{\n"
                          "    uint32 TemporarySubscriptionsPerUser = 1000;\n"));
+}
+
+TEST_CASE("qualifiers that their literals would retype are declared ahead of the object", "[objecttext]") {
+  ClassObject cls = ClassObject::createClass("Typed");
+  cls.putQualifier("Max", Value(std::uint32_t{5}), kMofDefaultFlavor);
+  cls.putQualifier("Plain", Value(std::int32_t{5}), kMofDefaultFlavor);
+  cls.putProperty("P", scalarType(CimType::String));
+  cls.putPropertyQualifier("P", "max", Value(std::uint32_t{7}), kMofDefaultFlavor);  // one name, one type
+  cls.putPropertyQualifier("P", "Ratio", Value::real32(0.5f), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Since", Value(DateTime::timestamp(2024, 1, 2, 3, 4, 5, 6, 0)), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Codes", Value(CimType::UInt8, ValueArray{}), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Nothing", Value::null(CimType::String, true), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Big", Value(5000000000LL), kMofDefaultFlavor);  // sint64 by its literal
+  cls.putPropertyQualifier("P", "Huge", Value(18446744073709551615ULL), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Letters", Value(CimType::Char16, ValueArray{Value(u'a')}), kMofDefaultFlavor);
+  cls.putPropertyQualifier("P", "Untyped", Value(), kMofDefaultFlavor);
+
+  const std::string expected =
+      "Qualifier Max : uint32;\n"
+      "Qualifier Ratio : real32;\n"
+      "Qualifier Since : datetime;\n"
+      "Qualifier Codes : uint8[];\n"
+      "Qualifier Nothing : string[];\n"
+      "[Max(5), Plain(5)]\n"
+      "class Typed\n"
+      "{\n"
+      "    [max(7), Ratio(0.5), Since(\"20240102030405.000006+000\"), Codes{}, Nothing(NULL), Big(5000000000), "
+      "Huge(18446744073709551615), Letters{'a'}, Untyped(NULL)] string P;\n"
+      "};\n";
+  CHECK(cls.getObjectText() == expected);
+  CHECK(cls.getObjectText(WBEM_FLAG_EXACT_TEXT) == expected);
+
+  // Declarations come before the qualifiers of an instance and of its embedded instances too.
+  ClassObject holder = ClassObject::createClass("Holder");
+  holder.putProperty("Inner", objectOf(""));
+  ClassObject inner = innerInstance(innerClass(), "i");
+  inner.putPropertyQualifier("Name", "Weight", Value(std::uint16_t{3}), kMofDefaultFlavor);
+  ClassObject instance = holder.spawnInstance();
+  instance.put("Inner", Value(share(inner)));
+  CHECK(instance.getObjectText() ==
+        "Qualifier Weight : uint16;\n"
+        "instance of Holder\n"
+        "{\n"
+        "    Inner = instance of Inner\n"
+        "    {\n"
+        "        [Weight(3)] Name = \"i\";\n"
+        "    };\n"
+        "};\n");
+  // A value alone has no place for declarations.
+  CHECK(instance.get("Inner").toMof() == "instance of Inner\n{\n    [Weight(3)] Name = \"i\";\n}");
+}
+
+TEST_CASE("one qualifier name of several types is declared only when its literals keep them", "[objecttext]") {
+  ClassObject literal = ClassObject::createClass("Literal");
+  literal.putQualifier("Max", Value(std::int32_t{1}), kMofDefaultFlavor);
+  literal.putProperty("P", scalarType(CimType::String));
+  literal.putPropertyQualifier("P", "Max", Value(5000000000LL), kMofDefaultFlavor);
+  literal.putPropertyQualifier("P", "Note", Value(), kMofDefaultFlavor);
+  literal.putProperty("Q", scalarType(CimType::String));
+  literal.putPropertyQualifier("Q", "Note", Value("text"), kMofDefaultFlavor);
+  // sint32 and sint64, NULL and string: what the literals give, with no declaration.
+  CHECK(literal.getObjectText(WBEM_FLAG_EXACT_TEXT) == literal.getObjectText());
+  CHECK(literal.getObjectText().starts_with("[Max(1)]\nclass Literal\n"));
+
+  ClassObject mixed = ClassObject::createClass("Mixed");
+  mixed.putProperty("P", scalarType(CimType::String));
+  mixed.putPropertyQualifier("P", "Max", Value(std::uint32_t{1}), kMofDefaultFlavor);
+  mixed.putProperty("Q", scalarType(CimType::String));
+  mixed.putPropertyQualifier("Q", "Max", Value(std::int32_t{2}), kMofDefaultFlavor);
+  // No one declaration keeps both: the plain text has none, the exact text is refused.
+  CHECK(mixed.getObjectText().starts_with("class Mixed\n"));
+  const Error error = wbemtest::errorOf([&] { (void)mixed.getObjectText(WBEM_FLAG_EXACT_TEXT); });
+  CHECK(error.status() == WBEM_E_INVALID_PARAMETER);
+  CHECK_THAT(error.message(), Catch::Contains("'Max'") && Catch::Contains("uint32") && Catch::Contains("sint32"));
+}
+
+TEST_CASE("exact text refuses what MOF cannot express, naming where it is", "[objecttext]") {
+  const ClassObject part = innerClass();
+  const auto refusal = [](const ClassObject& object) {
+    const Error error = wbemtest::errorOf([&] { (void)object.getObjectText(WBEM_FLAG_EXACT_TEXT); });
+    CHECK(error.status() == WBEM_E_INVALID_PARAMETER);
+    CHECK_NOTHROW(object.getObjectText());  // the plain text is still written, as best it can be
+    return error.message();
+  };
+
+  ClassObject holder = ClassObject::createClass("Holder");
+  holder.putProperty("Any", objectOf(""));
+  holder.putProperty("Many", arrayOf(objectOf("")));
+  ClassObject withClass = holder.spawnInstance();
+  withClass.put("Any", Value(share(part)));
+  CHECK_THAT(refusal(withClass), Catch::Contains("property 'Any'") && Catch::Contains("class 'Inner'"));
+  CHECK(withClass.getObjectText().find("Any = class Inner") != std::string::npos);
+
+  ClassObject inArray = holder.spawnInstance();
+  inArray.put("Many", Value(CimType::Object, ValueArray{Value(share(innerInstance(part, "x"))), Value(share(part))}));
+  CHECK_THAT(refusal(inArray), Catch::Contains("property 'Many'"));
+
+  ClassObject deep = holder.spawnInstance();
+  deep.put("Any", Value(share(withClass)));
+  CHECK_THAT(refusal(deep), Catch::Contains("property 'Any' of the instance in property 'Any'"));
+
+  ClassObject defaulted = ClassObject::createClass("Defaulted");
+  defaulted.putProperty("Template", objectOf(""), Value(share(part)));
+  CHECK_THAT(refusal(defaulted), Catch::Contains("property 'Template'"));
+
+  ClassObject reference = ClassObject::createClass("RefQualifier");
+  reference.putProperty("P", scalarType(CimType::String));
+  reference.putPropertyQualifier("P", "Target", Value::reference("Inner.Name=\"x\""), kMofDefaultFlavor);
+  CHECK_THAT(refusal(reference), Catch::Contains("qualifier 'Target' of property 'P'") && Catch::Contains("reference"));
+
+  ClassObject objectQualifier = ClassObject::createClass("ObjectQualifier");
+  objectQualifier.putQualifier("Sample", Value(share(innerInstance(part, "s"))), kMofDefaultFlavor);
+  CHECK_THAT(refusal(objectQualifier), Catch::Contains("qualifier 'Sample' of class 'ObjectQualifier'"));
+
+  ClassObject badName = ClassObject::createClass("BadName");
+  badName.putQualifier("not a name", Value(true), kMofDefaultFlavor);
+  CHECK_THAT(refusal(badName), Catch::Contains("'not a name'") && Catch::Contains("identifier"));
+}
+
+TEST_CASE("a NULL array qualifier is written with parentheses", "[objecttext]") {
+  ClassObject cls = ClassObject::createClass("NullArray");
+  cls.putQualifier("Values", Value::null(CimType::String, true), kMofDefaultFlavor);
+  CHECK(cls.getObjectText() == "Qualifier Values : string[];\n[Values(NULL)]\nclass NullArray\n{\n};\n");
 }
 
 TEST_CASE("unknown getObjectText flags are refused", "[objecttext]") {

@@ -1,16 +1,15 @@
 // Tests of qualifiers and qualifier sets: put/get/remove, case-insensitive names, flavors, and
 // their propagation to subclasses and instances through ClassObject.
 
-#include "support.hpp"
-
 #include <wbem/classobject.hpp>
 #include <wbem/qualifier.hpp>
 #include <wbem/status.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <string>
 #include <vector>
+
+#include "support.hpp"
 
 using namespace wbem;
 
@@ -235,7 +234,8 @@ TEST_CASE("class qualifiers propagate to subclasses (ToSubclass) and instances (
   // ToInstance ones among them.
   const ClassObject grand = derived.spawnDerivedClass("Grand");
   CHECK(sorted(grand.getQualifierSet().names()) == std::vector<std::string>{"Amend", "Both", "Fixed", "Sub"});
-  CHECK(sorted(derived.spawnInstance().getQualifierSet().names()) == std::vector<std::string>{"Amend", "Both", "Fixed"});
+  CHECK(sorted(derived.spawnInstance().getQualifierSet().names()) ==
+        std::vector<std::string>{"Amend", "Both", "Fixed"});
 }
 
 TEST_CASE("property qualifiers propagate the same way", "[qualifier][classobject]") {
@@ -250,8 +250,7 @@ TEST_CASE("property qualifiers propagate the same way", "[qualifier][classobject
   CHECK_STATUS(WBEM_E_SYSTEM_PROPERTY, base.getPropertyQualifierSet("__CLASS"));
 }
 
-TEST_CASE("overriding a DisableOverride qualifier is refused on subclasses and instances",
-          "[qualifier][classobject]") {
+TEST_CASE("overriding a DisableOverride qualifier is refused on subclasses and instances", "[qualifier][classobject]") {
   const ClassObject base = baseClass();
   ClassObject derived = base.spawnDerivedClass("Derived");
   CHECK_STATUS(WBEM_E_OVERRIDE_NOT_ALLOWED, derived.putQualifier("fixed", Value("changed")));
@@ -324,6 +323,25 @@ TEST_CASE("instance qualifiers of copies are independent", "[qualifier][classobj
   CHECK(a.getPropertyQualifierSet("P").get("Own") == Value(1));
   CHECK(b.getPropertyQualifierSet("P").get("Own") == Value(2));
   CHECK(b.getQualifierSet().find("Own") == nullptr);
+}
+
+TEST_CASE("hasInstanceQualifiers: only qualifiers put on the instance or its properties count",
+          "[qualifier][classobject]") {
+  const ClassObject base = baseClass();  // passes Inst, Both, Fixed and Amend down to instances
+  CHECK_FALSE(base.hasInstanceQualifiers());
+  ClassObject a = base.spawnInstance();
+  CHECK_FALSE(a.hasInstanceQualifiers());
+  CHECK(a.getQualifierSet().find("Inst") != nullptr);  // inherited ones do not count
+  a.putQualifier("Own", Value(1));
+  CHECK(a.hasInstanceQualifiers());
+  a.removeQualifier("Own");
+  CHECK_FALSE(a.hasInstanceQualifiers());
+  a.putPropertyQualifier("P", "Own", Value(1));
+  CHECK(a.hasInstanceQualifiers());
+  const ClassObject copy = a;
+  a.removePropertyQualifier("P", "Own");
+  CHECK_FALSE(a.hasInstanceQualifiers());
+  CHECK(copy.hasInstanceQualifiers());
 }
 
 TEST_CASE("invalid flavors are refused through ClassObject too", "[qualifier][classobject]") {

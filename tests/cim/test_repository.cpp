@@ -12,6 +12,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -19,6 +20,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <poll.h>
@@ -338,6 +340,174 @@ TEST_CASE("what a repository stores is loaded back equal after reopening", "[rep
     Namespace nowhere("root\\nowhere");
     CHECK_STATUS(WBEM_E_INVALID_NAMESPACE, reopened.load("root\\nowhere", nowhere));
   }
+}
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+constexpr std::int32_t kToSubclass = WBEM_FLAVOR_FLAG_PROPAGATE_TO_DERIVED_CLASS;
+
+// A schema as a program builds it in code at every start: values no digits spell, a lone
+// surrogate, and qualifiers of types their MOF literals do not give.
+ClassObject schemaInCode() {
+  ClassObject cls = ClassObject::createClass("Sensor");
+  cls.putQualifier("Version", Value(std::uint32_t{3}), kToSubclass);
+  cls.putQualifier("Weight", Value::real32(0.25f), kToSubclass | WBEM_FLAVOR_FLAG_PROPAGATE_TO_INSTANCE);
+  cls.putQualifier("Since", Value(DateTime::timestamp(2024, 5, 6, 7, 8, 9, 10, 60)), kToSubclass);
+  cls.putQualifier("Small", Value(-5LL), kToSubclass);
+  cls.putQualifier("Codes", Value(CimType::UInt8, ValueArray{Value(std::uint8_t{1}), Value(std::uint8_t{255})}),
+                   kToSubclass);
+  cls.putQualifier("Nothing", Value::null(CimType::UInt16), WBEM_FLAVOR_DONT_PROPAGATE);
+  cls.putQualifier("Limits", Value(CimType::Real64, ValueArray{Value(-kInf), Value(kNaN)}), kToSubclass);
+  cls.putProperty("Id", scalarType(CimType::String));
+  cls.putPropertyQualifier("Id", "key", Value(true), kToSubclass | WBEM_FLAVOR_NOT_OVERRIDABLE);
+  cls.putPropertyQualifier("Id", "MaxLen", Value(std::uint32_t{64}), kToSubclass);
+  cls.putProperty("Reading", scalarType(CimType::Real64), Value(kNaN));
+  cls.putPropertyQualifier("Reading", "Resolution", Value(std::uint8_t{2}), kToSubclass);
+  cls.putProperty("Peak", scalarType(CimType::Real32), Value::real32(std::numeric_limits<float>::infinity()));
+  cls.putProperty("Floor", scalarType(CimType::Real64), Value(-kInf));
+  cls.putProperty("Largest", scalarType(CimType::Real32), Value::real32(std::numeric_limits<float>::max()));
+  cls.putProperty("History", arrayType(CimType::Real64),
+                  Value(CimType::Real64, ValueArray{Value(1.5), Value(kNaN), Value(kInf), Value()}));
+  cls.putProperty("Mark", scalarType(CimType::Char16), Value(char16_t{0xD800}));
+  cls.putProperty("Marks", arrayType(CimType::Char16),
+                  Value(CimType::Char16, ValueArray{Value(char16_t{0xDFFF}), Value(u'a'), Value(char16_t{0xFFFF})}));
+  return cls;
+}
+
+}  // namespace
+
+TEST_CASE("non-finite reals, lone surrogates and typed qualifiers survive reopening", "[repository]") {
+  TempDir dir;
+  const fs::path file = dir / "repository.db";
+  std::unique_ptr<Namespace> ns;
+  {
+    Repository repository(file);
+    ns = mirrored(repository, "root\\test");
+    ns->putClass(schemaInCode());
+    ClassObject derived = ns->getClass("Sensor")->spawnDerivedClass("Probe");
+    derived.putQualifier("Version", Value(std::uint32_t{4}), kToSubclass);  // a local override, still uint32
+    derived.putProperty("Gain", scalarType(CimType::Real32), Value::real32(-std::numeric_limits<float>::infinity()));
+    ns->putClass(derived);
+    ClassObject instance = ns->getClass("Probe")->spawnInstance();
+    instance.put("Id", Value("p1"));
+    instance.put("Reading", Value(-kNaN));
+    instance.put("Mark", Value(char16_t{0xDBFF}));
+    instance.put("History", Value(CimType::Real64, ValueArray{Value(-kInf)}));
+    instance.putQualifier("Checked", Value(DateTime::interval(1, 2, 3, 4, 5)), kToSubclass);
+    ns->putInstance(instance);
+    REQUIRE(repository.counts().classes == 2);
+    REQUIRE(repository.counts().instances == 1);
+  }
+
+  Repository reopened(file);
+  const auto again = loaded(reopened, "root\\test");
+  requireSameContents(*ns, *again);
+
+  const ObjectPtr sensor = again->getClass("Sensor");
+  CHECK(sensor->getQualifierSet().get("Version") == Value(std::uint32_t{3}));
+  CHECK(sensor->getQualifierSet().get("Weight") == Value::real32(0.25f));
+  CHECK(sensor->getQualifierSet().get("Since").type() == CimType::DateTime);
+  CHECK(sensor->getQualifierSet().get("Small") == Value(-5LL));
+  CHECK(sensor->getQualifierSet().find("Nothing")->value == Value::null(CimType::UInt16));
+  CHECK(sensor->getPropertyQualifierSet("Id").get("MaxLen") == Value(std::uint32_t{64}));
+  CHECK(std::isnan(sensor->get("Reading").asReal()));
+  CHECK(sensor->get("Peak") == Value::real32(std::numeric_limits<float>::infinity()));
+  CHECK(sensor->get("Largest") == Value::real32(std::numeric_limits<float>::max()));
+  CHECK(sensor->get("Mark") == Value(char16_t{0xD800}));
+  const ObjectPtr probe = again->enumInstances("Probe").at(0);
+  CHECK(probe->get("Mark") == Value(char16_t{0xDBFF}));
+  CHECK(probe->getQualifierSet().get("Checked").type() == CimType::DateTime);
+  CHECK(sensor->getPropertyQualifierSet("Reading").get("Resolution") == Value(std::uint8_t{2}));
+  CHECK(again->getClass("Probe")->getQualifierSet().get("Version") == Value(std::uint32_t{4}));
+  CHECK(std::isnan(probe->get("Reading").asReal()));
+
+  SECTION("putting the same schema again after a restart changes nothing") {
+    // A program that puts its schema at every start: no modification, so no CLASS_HAS_INSTANCES.
+    std::size_t changes = 0;
+    struct Counter : NamespaceObserver {
+      std::size_t& n;
+      explicit Counter(std::size_t& count) : n(count) {}
+      void classChanged(const Namespace&, const ObjectPtr&, const ObjectPtr&) override { ++n; }
+      void instanceChanged(const Namespace&, const ObjectPtr&, const ObjectPtr&) override { ++n; }
+    };
+    again->addObserver(std::make_shared<Counter>(changes));
+    CHECK_OK(again->putClass(schemaInCode()));
+    CHECK_OK(again->putClass(*ns->getClass("Probe")));
+    CHECK(changes == 0);
+  }
+}
+
+TEST_CASE("objects stored with the nan and inf of earlier versions still load", "[repository]") {
+  TempDir dir;
+  const fs::path file = dir / "repository.db";
+  {
+    Repository repository(file);
+    auto ns = mirrored(repository, "root\\test");
+    compile(*ns, "class Old { [key] uint32 K; real64 A; real32 B; real64 C[]; }; instance of Old { K = 1; };");
+  }
+  // What getObjectText wrote before NaN and Inf had MOF spellings.
+  sql(file, "UPDATE instances SET mof = 'instance of Old { K = 1; A = nan; B = -inf; C = {inf, -nan}; };'");
+  Repository repository(file);
+  const ObjectPtr old = loaded(repository, "root\\test")->enumInstances("Old").at(0);
+  CHECK(std::isnan(old->get("A").asReal()));
+  CHECK(old->get("B") == Value::real32(-std::numeric_limits<float>::infinity()));
+  CHECK(old->get("C") == Value(CimType::Real64, ValueArray{Value(kInf), Value(kNaN)}));
+}
+
+TEST_CASE("what MOF cannot express is refused when put, and the namespace still loads", "[repository]") {
+  TempDir dir;
+  const fs::path file = dir / "repository.db";
+  Repository repository(file);
+  auto ns = mirrored(repository, "root\\test");
+  compile(*ns, R"(
+    class Holder { [key] uint32 K; object Payload; object Items[]; };
+    class Part { [key] uint32 Id; };
+    instance of Holder { K = 1; Payload = instance of Part { Id = 1; }; };)");
+  const ObjectPtr holder = ns->getClass("Holder");
+  const ObjectPtr part = ns->getClass("Part");
+
+  // An instance that holds a class (as __ClassCreationEvent.TargetClass does) has no MOF text.
+  ClassObject withClass = holder->spawnInstance();
+  withClass.put("K", Value(std::uint32_t{1}));
+  withClass.put("Payload", Value(part));
+  Error error = wbemtest::errorOf([&] { repository.putInstance("root\\test", withClass); });
+  CHECK(error.status() == WBEM_E_INVALID_PARAMETER);
+  CHECK_THAT(error.message(), Catch::Contains(file.string()) && Catch::Contains("Holder") &&
+                                  Catch::Contains("property 'Payload'") && Catch::Contains("class 'Part'"));
+
+  ClassObject inArray = holder->spawnInstance();
+  inArray.put("K", Value(std::uint32_t{2}));
+  inArray.put("Items", Value(CimType::Object, ValueArray{Value(part)}));
+  CHECK_STATUS(WBEM_E_INVALID_PARAMETER, repository.putInstance("root\\test", inArray));
+
+  ClassObject classDefault = ClassObject::createClass("Template");
+  classDefault.putProperty("Shape", PropertyType{CimType::Object, false, std::nullopt, ""}, Value(part));
+  error = wbemtest::errorOf([&] { repository.putClass("root\\test", classDefault); });
+  CHECK(error.status() == WBEM_E_INVALID_PARAMETER);
+  CHECK_THAT(error.message(), Catch::Contains("class Template") && Catch::Contains("property 'Shape'"));
+
+  // One qualifier name of two types no single declaration keeps.
+  ClassObject mixed = ClassObject::createClass("Mixed");
+  mixed.putProperty("A", scalarType(CimType::String));
+  mixed.putPropertyQualifier("A", "Max", Value(std::uint32_t{1}), kToSubclass);
+  mixed.putProperty("B", scalarType(CimType::String));
+  mixed.putPropertyQualifier("B", "Max", Value(std::int32_t{1}), kToSubclass);
+  CHECK_STATUS(WBEM_E_INVALID_PARAMETER, repository.putClass("root\\test", mixed));
+
+  // A reference qualifier value: MOF qualifier types have no references.
+  ClassObject pointing = ClassObject::createClass("Pointing");
+  pointing.putQualifier("Origin", Value::reference("Part.Id=1"), kToSubclass);
+  CHECK_STATUS(WBEM_E_INVALID_PARAMETER, repository.putClass("root\\test", pointing));
+
+  // Nothing refused was stored, the stored copy of Holder 1 is the one before, and all loads.
+  const RepositoryCounts counts = repository.counts();
+  CHECK(counts.classes == 2);
+  CHECK(counts.instances == 1);
+  const auto again = loaded(repository, "root\\test");
+  requireSameContents(*ns, *again);
+  CHECK(again->enumInstances("Holder").at(0)->get("Payload").asObject()->isInstance());
 }
 
 TEST_CASE("namespaces are stored once, case-insensitively, and deleted with everything below", "[repository]") {

@@ -2,29 +2,28 @@
 // conversion rules (Value::convertTo) for every pair of scalar types, range edges, strings,
 // arrays and NULL.
 
-#include "support.hpp"
-
 #include <wbem/classobject.hpp>
 #include <wbem/datetime.hpp>
 #include <wbem/status.hpp>
 #include <wbem/value.hpp>
 
-#include <catch2/catch.hpp>
-
 #include <array>
+#include <catch2/catch.hpp>
 #include <cstdint>
 #include <limits>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "support.hpp"
+
 using namespace wbem;
 
 namespace {
 
 constexpr std::array<CimType, 16> kAllTypes{
-    CimType::SInt8,  CimType::UInt8,  CimType::SInt16,  CimType::UInt16,   CimType::SInt32,    CimType::UInt32,
-    CimType::SInt64, CimType::UInt64, CimType::Real32,  CimType::Real64,   CimType::Boolean,   CimType::String,
+    CimType::SInt8,  CimType::UInt8,    CimType::SInt16,    CimType::UInt16, CimType::SInt32,  CimType::UInt32,
+    CimType::SInt64, CimType::UInt64,   CimType::Real32,    CimType::Real64, CimType::Boolean, CimType::String,
     CimType::Char16, CimType::DateTime, CimType::Reference, CimType::Object,
 };
 
@@ -41,23 +40,41 @@ const DateTime kInterval = DateTime::interval(1, 2, 3, 4);
 // The representative value of each source type in the conversion table.
 Value sample(CimType t) {
   switch (t) {
-    case CimType::SInt8: return Value(std::int8_t{5});
-    case CimType::UInt8: return Value(std::uint8_t{5});
-    case CimType::SInt16: return Value(std::int16_t{5});
-    case CimType::UInt16: return Value(std::uint16_t{5});
-    case CimType::SInt32: return Value(std::int32_t{5});
-    case CimType::UInt32: return Value(std::uint32_t{5});
-    case CimType::SInt64: return Value(std::int64_t{5});
-    case CimType::UInt64: return Value(std::uint64_t{5});
-    case CimType::Real32: return Value::real32(1.5f);
-    case CimType::Real64: return Value(2.5);
-    case CimType::Boolean: return Value(true);
-    case CimType::String: return Value("x");
-    case CimType::Char16: return Value(u'A');
-    case CimType::DateTime: return Value(kInterval);
-    case CimType::Reference: return Value::reference("Cls.K=1");
-    case CimType::Object: return Value(sampleObject());
-    default: FAIL("no sample for this type"); return Value();
+    case CimType::SInt8:
+      return Value(std::int8_t{5});
+    case CimType::UInt8:
+      return Value(std::uint8_t{5});
+    case CimType::SInt16:
+      return Value(std::int16_t{5});
+    case CimType::UInt16:
+      return Value(std::uint16_t{5});
+    case CimType::SInt32:
+      return Value(std::int32_t{5});
+    case CimType::UInt32:
+      return Value(std::uint32_t{5});
+    case CimType::SInt64:
+      return Value(std::int64_t{5});
+    case CimType::UInt64:
+      return Value(std::uint64_t{5});
+    case CimType::Real32:
+      return Value::real32(1.5f);
+    case CimType::Real64:
+      return Value(2.5);
+    case CimType::Boolean:
+      return Value(true);
+    case CimType::String:
+      return Value("x");
+    case CimType::Char16:
+      return Value(u'A');
+    case CimType::DateTime:
+      return Value(kInterval);
+    case CimType::Reference:
+      return Value::reference("Cls.K=1");
+    case CimType::Object:
+      return Value(sampleObject());
+    default:
+      FAIL("no sample for this type");
+      return Value();
   }
 }
 
@@ -72,10 +89,22 @@ const std::optional<Value> kMismatch = std::nullopt;
 
 // An integer 5 converts to every integer type, both reals and char16 (code unit 5).
 std::array<std::optional<Value>, 16> fromInteger5() {
-  return {Value(std::int8_t{5}),  Value(std::uint8_t{5}),  Value(std::int16_t{5}), Value(std::uint16_t{5}),
-          Value(std::int32_t{5}), Value(std::uint32_t{5}), Value(std::int64_t{5}), Value(std::uint64_t{5}),
-          Value::real32(5.0f),    Value(5.0),              kMismatch,              kMismatch,
-          Value(char16_t{5}),     kMismatch,               kMismatch,              kMismatch};
+  return {Value(std::int8_t{5}),
+          Value(std::uint8_t{5}),
+          Value(std::int16_t{5}),
+          Value(std::uint16_t{5}),
+          Value(std::int32_t{5}),
+          Value(std::uint32_t{5}),
+          Value(std::int64_t{5}),
+          Value(std::uint64_t{5}),
+          Value::real32(5.0f),
+          Value(5.0),
+          kMismatch,
+          kMismatch,
+          Value(char16_t{5}),
+          kMismatch,
+          kMismatch,
+          kMismatch};
 }
 
 std::vector<Row> conversionTable() {
@@ -375,6 +404,21 @@ TEST_CASE("equality compares type, array-ness and contents", "[value]") {
   CHECK_FALSE(a == c);
   CHECK_FALSE(a == Value(std::int32_t{1}));
   CHECK_FALSE(Value(CimType::SInt32, ValueArray{}) == Value(CimType::UInt32, ValueArray{}));
+  // A NULL element is a NULL of the array's type, however it was made.
+  const Value withNull(CimType::UInt8, ValueArray{Value(std::uint8_t{1}), Value()});
+  CHECK(withNull.asArray()[1] == Value::null(CimType::UInt8));
+  CHECK(withNull == Value(CimType::UInt8, ValueArray{Value(std::uint8_t{1}), Value::null(CimType::SInt32)}));
+
+  // Reals compare as contents: a NaN equals a NaN (of the same type), so an object equals its copy.
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  CHECK(Value(kNaN) == Value(kNaN));
+  CHECK(Value(kNaN) == Value(-kNaN));
+  CHECK(Value::real32(std::numeric_limits<float>::quiet_NaN()) ==
+        Value::real32(std::numeric_limits<float>::quiet_NaN()));
+  CHECK_FALSE(Value(kNaN) == Value::real32(std::numeric_limits<float>::quiet_NaN()));
+  CHECK_FALSE(Value(kNaN) == Value(1.0));
+  CHECK(Value(CimType::Real64, ValueArray{Value(kNaN)}) == Value(CimType::Real64, ValueArray{Value(kNaN)}));
+  CHECK(Value(0.0) == Value(-0.0));
 
   // Embedded objects: deep comparison.
   CHECK(Value(sampleObject("S", 1)) == Value(sampleObject("S", 1)));
@@ -539,7 +583,8 @@ TEST_CASE("strings convert into datetime, reference and char16 when they parse",
 }
 
 TEST_CASE("arrays convert element by element", "[value][convert]") {
-  const Value ints(CimType::SInt32, ValueArray{Value(std::int32_t{1}), Value::null(CimType::SInt32), Value(std::int32_t{255})});
+  const Value ints(CimType::SInt32,
+                   ValueArray{Value(std::int32_t{1}), Value::null(CimType::SInt32), Value(std::int32_t{255})});
   const Value bytes = ints.convertTo(arrayType(CimType::UInt8));
   CHECK(bytes.type() == CimType::UInt8);
   CHECK(bytes.isArray());
@@ -547,8 +592,8 @@ TEST_CASE("arrays convert element by element", "[value][convert]") {
   CHECK(bytes.asArray()[0] == Value(std::uint8_t{1}));
   CHECK(bytes.asArray()[1].isNull());
   CHECK(bytes.asArray()[2] == Value(std::uint8_t{255}));
-  CHECK(bytes == Value(CimType::UInt8, ValueArray{Value(std::uint8_t{1}), Value::null(CimType::UInt8),
-                                                 Value(std::uint8_t{255})}));
+  CHECK(bytes == Value(CimType::UInt8,
+                       ValueArray{Value(std::uint8_t{1}), Value::null(CimType::UInt8), Value(std::uint8_t{255})}));
 
   // One element out of range fails the whole array.
   const Value big(CimType::SInt32, ValueArray{Value(std::int32_t{1}), Value(std::int32_t{256})});
@@ -557,7 +602,8 @@ TEST_CASE("arrays convert element by element", "[value][convert]") {
   // Strings to datetimes.
   const Value texts(CimType::String, ValueArray{Value("00000001020304.000000:000")});
   CHECK(texts.convertTo(arrayType(CimType::DateTime)) == Value(CimType::DateTime, ValueArray{Value(kInterval)}));
-  CHECK_STATUS(WBEM_E_TYPE_MISMATCH, Value(CimType::String, ValueArray{Value("x")}).convertTo(arrayType(CimType::DateTime)));
+  CHECK_STATUS(WBEM_E_TYPE_MISMATCH,
+               Value(CimType::String, ValueArray{Value("x")}).convertTo(arrayType(CimType::DateTime)));
 
   // An empty array converts to an empty array of the target type.
   const Value none = Value(CimType::String, ValueArray{}).convertTo(arrayType(CimType::SInt32));
@@ -571,7 +617,8 @@ TEST_CASE("arrays convert element by element", "[value][convert]") {
   // Fixed-size arrays: up to the size.
   PropertyType fixed2{CimType::SInt32, true, 2u, {}};
   const Value two(CimType::SInt32, ValueArray{Value(std::int32_t{1}), Value(std::int32_t{2})});
-  const Value three(CimType::SInt32, ValueArray{Value(std::int32_t{1}), Value(std::int32_t{2}), Value(std::int32_t{3})});
+  const Value three(CimType::SInt32,
+                    ValueArray{Value(std::int32_t{1}), Value(std::int32_t{2}), Value(std::int32_t{3})});
   CHECK(two.convertTo(fixed2) == two);
   CHECK_STATUS(WBEM_E_TYPE_MISMATCH, three.convertTo(fixed2));
   PropertyType fixed2u8{CimType::UInt8, true, 2u, {}};

@@ -524,3 +524,31 @@ TEST_CASE("a crash during a stream of subscription changes loses nothing committ
   }
   std::filesystem::remove_all(dir);
 }
+
+TEST_CASE("only administrators may name a provider Module, and only by absolute path") {
+  PermanentWorld w;
+  ClassObject provider = w.sub().getClass("__Win32Provider")->spawnInstance();
+  provider.put("Name", Value("Plugin"));
+  provider.put("Module", Value("/usr/lib/libsomething.so"));
+  {
+    Impersonation user(nonAdmin(getuid() + 4242));
+    CHECK_STATUS(WBEM_E_ACCESS_DENIED, w.sub().putInstance(provider));
+  }
+  if (Principal::caller().admin) {
+    provider.put("Module", Value("libsomething.so"));
+    CHECK_STATUS(WBEM_E_INVALID_PARAMETER, w.sub().putInstance(provider));
+  }
+}
+
+TEST_CASE("deleting a consumer class ends the bindings of its instances") {
+  PermanentWorld w;
+  w.putBinding(w.putFilter("F1", "SELECT * FROM E"), w.putConsumer("C1"));
+  REQUIRE(w.permanent.bindings().at(0).active);
+  w.sub().deleteClass("RecordingConsumer");
+  const auto status = w.permanent.bindings();
+  REQUIRE(status.size() == 1);
+  CHECK_FALSE(status[0].active);
+  w.raiseIfActive(w.event("gone"));
+  w.settle();
+  CHECK(w.consumerProvider->seen("C1").empty());
+}

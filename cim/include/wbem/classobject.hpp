@@ -49,7 +49,12 @@ enum ComparisonFlag : std::int32_t {
 };
 
 /// getObjectText() flags (WMI WBEM_GET_TEXT_FLAGS).
-enum TextFlag : std::int32_t { WBEM_FLAG_NO_FLAVORS = 0x1 };
+enum TextFlag : std::int32_t {
+  WBEM_FLAG_NO_FLAVORS = 0x1,
+  /// wbem extension: text that the MOF compiler reads back to an equal object, or an error. See
+  /// ClassObject::getObjectText.
+  WBEM_FLAG_EXACT_TEXT = 0x10000,
+};
 
 /// Name of the class method signatures are made of.
 inline constexpr std::string_view kParametersClass = "__PARAMETERS";
@@ -109,6 +114,11 @@ class ClassDef {
  private:
   friend class ClassObject;
   void rebuildIndex();
+  // Updates the index after one property was appended, in place when this definition alone holds
+  // it, so that declaring n properties one by one costs O(n) rather than O(n^2).
+  void indexAppended();
+  // Updates keySlots_ after the Key qualifier of `slot` changed (no index rebuild needed).
+  void updateKeySlot(PropertySlot slot);
 
   static constexpr std::size_t kScanLimit = 16;  // up to this many properties, slotOf() scans
   static const std::string empty_;
@@ -217,6 +227,10 @@ class ClassObject {
   /// ToInstance qualifiers plus the instance's own (IWbemClassObject::GetQualifierSet).
   /// Returns a copy: hold it in a variable before keeping pointers from find().
   [[nodiscard]] QualifierSet getQualifierSet() const;
+  /// True when this instance carries qualifiers of its own, put on it or on one of its properties,
+  /// beyond those its class passes down; false for a class. Lets a reader that needs only those
+  /// skip the copies getQualifierSet() makes. Thread-safe.
+  bool hasInstanceQualifiers() const noexcept;
   /// Puts a qualifier on the object.
   void putQualifier(std::string_view name, const Value& value, std::int32_t flavor = WBEM_FLAVOR_DONT_PROPAGATE);
   /// Removes a local qualifier of the object (WBEM_E_NOT_FOUND / WBEM_E_PROPAGATED_QUALIFIER).
@@ -251,7 +265,18 @@ class ClassObject {
   /// The relative path: `Class` for a class, `Class.K="v"` / `Class=@` for an instance, nullopt
   /// for an instance whose keys are not all set or a keyless, non-singleton class.
   std::optional<ObjectPath> path() const;
-  /// MOF text of the object (IWbemClassObject::GetObjectText). WBEM_FLAG_NO_FLAVORS omits flavors.
+  /// MOF text of the object (IWbemClassObject::GetObjectText), meant to compile back to an equal
+  /// object. WBEM_FLAG_NO_FLAVORS omits flavors. A qualifier whose values are of a type their MOF
+  /// literals do not give (uint8, uint32, a small sint64, real32, datetime, a typed NULL, ...) gets
+  /// a `Qualifier Name : type;` declaration ahead of the object, as MOF types a qualifier by its
+  /// declaration; when one name has values of several such types, none is written.
+  /// With WBEM_FLAG_EXACT_TEXT (wbem extension) what MOF cannot express is refused instead, with
+  /// WBEM_E_INVALID_PARAMETER naming the property or qualifier: a class held as an embedded
+  /// object value, a reference or object qualifier value, a qualifier name that is no MOF
+  /// identifier, and one qualifier name with values of several types not all typed by their
+  /// literals. The text then compiles back equal on its own, or after other such texts in one unit
+  /// compiled with MofOptions::qualifierDeclarationsPerObject. Unknown flags give
+  /// WBEM_E_INVALID_PARAMETER. Thread-safe for concurrent readers of the object.
   std::string getObjectText(std::int32_t flags = 0) const;
 
   /// IWbemClassObject::CompareTo: equality with WBEM_FLAG_IGNORE_* flags.

@@ -31,10 +31,13 @@
 //
 // Language notes (where DSP0221, mofcomp and the object model leave a choice):
 // - Values are typed by the property, parameter or qualifier declaration they are put into;
-//   integers may go into any integer or real type whose range holds them. Qualifier values are
-//   typed by their literal (integers sint32, or sint64/uint64 when needed; reals real64) and keep
-//   that type even when a `Qualifier` declaration checks them; declarations also give the
-//   default flavor of their qualifier for the rest of the unit (the object model stores none).
+//   integers may go into any integer or real type whose range holds them. A qualifier whose name
+//   has a `Qualifier` declaration earlier in the unit takes the declared type (DSP0221: `Qualifier
+//   Max : uint32;` makes `Max(5)` a uint32); without one, its value is typed by its literal
+//   (integers sint32, or sint64/uint64 when needed; reals real64; strings string; a NULL has no
+//   type). Declarations also give the default flavor of their qualifier. Both hold for the rest of
+//   the unit (the object model stores no declarations), or, with
+//   MofOptions::qualifierDeclarationsPerObject, up to the end of the next class or instance.
 // - A parameter with neither In nor Out is an in-parameter (DSP0221), made explicit with [In];
 //   In(FALSE)/Out(FALSE) are dropped (the signature a parameter is in says it).
 // - `Type Name` with a class name as Type is an embedded object of that class, which must exist
@@ -43,6 +46,14 @@
 //   embedded instance value (there it must be defined first).
 // - #pragma include, namespace, classflags, instanceflags, deleteclass, deleteinstance are
 //   honoured; autorecover, locale and amendment are accepted without effect; others are errors.
+//
+// wbem extensions (what ClassObject::getObjectText writes for values MOF has no literal for):
+// - `NaN` and `Inf`, in any case and `Inf` with a sign (`-Inf`), are the non-finite real values,
+//   accepted wherever a real number is (real32 and real64 values, and qualifier values, which
+//   they make real64 unless a declaration says otherwise). An identifier spelled so is still an
+//   identifier everywhere else.
+// - A char16 literal may hold a lone UTF-16 surrogate as an escape ('\xD800'): a char16 is one
+//   UTF-16 code unit. Strings are UTF-8, and a surrogate escape in one is still an error.
 
 #include <wbem/namespace.hpp>
 #include <wbem/status.hpp>
@@ -83,6 +94,10 @@ struct MofOptions {
   /// Whether `#pragma include` may read files. Turn it off for text from an untrusted source:
   /// an include is then an error (WBEM_E_ACCESS_DENIED).
   bool allowIncludes = true;
+  /// wbem extension: `Qualifier` declarations hold only up to the end of the next class or
+  /// instance declaration, instead of for the rest of the unit. For text made of many objects'
+  /// getObjectText, each with the declarations its own qualifiers need (the repository's).
+  bool qualifierDeclarationsPerObject = false;
 };
 
 /// What one compile did (or, with checkOnly or after an error, would have done).

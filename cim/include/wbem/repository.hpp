@@ -3,10 +3,11 @@
 // one SQLite file, so that they outlive the process. WMI mapping: the CIM repository
 // (%windir%\System32\wbem\Repository) and IWbemBackupRestore.
 //
-// Each object is stored as its MOF text (ClassObject::getObjectText) and read back with the MOF
-// compiler. The file is in WAL mode and every change is one transaction, so a crash at any moment
-// loses no committed change and leaves a consistent file. The schema is versioned with
-// PRAGMA user_version and marked as wbem's with PRAGMA application_id.
+// Each object is stored as its MOF text (ClassObject::getObjectText with WBEM_FLAG_EXACT_TEXT:
+// with the `Qualifier` declarations that keep its qualifiers' types) and read back with the MOF
+// compiler, equal to what was put (compareTo). What MOF cannot express is refused when it is put. The file is in WAL
+// mode and every change is one transaction, so a crash at any moment loses no committed change and leaves a consistent
+// file. The schema is versioned with PRAGMA user_version and marked as wbem's with PRAGMA application_id.
 
 #include <wbem/classobject.hpp>
 #include <wbem/namespace.hpp>
@@ -62,13 +63,21 @@ class Repository {
   void deleteNamespace(std::string_view name);
   /// Inserts or updates class `cls` of namespace `ns` (WBEM_E_INVALID_NAMESPACE when `ns` is not
   /// stored); an update keeps the class's place in creation order. System classes (`__` names) are
-  /// built in and silently not stored. Thread-safe.
+  /// built in and silently not stored. A class that its MOF text cannot carry is refused with
+  /// WBEM_E_INVALID_PARAMETER, naming the property or qualifier, and the stored copy (if any) is
+  /// left as it was: a default value that holds a class (an embedded class; MOF has only embedded
+  /// instances), a reference or object qualifier value, a qualifier name that is no MOF
+  /// identifier, or one qualifier name with values of several types in one class, not all of the
+  /// types their MOF literals give (see ClassObject::getObjectText). Thread-safe.
   void putClass(std::string_view ns, const ClassObject& cls);
   /// Removes class `className` of `ns`, every class derived from it and their instances, in one
   /// transaction; nothing happens when the class is not stored. Thread-safe.
   void deleteClass(std::string_view ns, std::string_view className);
   /// Inserts or updates `instance` of `ns`, keyed by its relative path (compared case-insensitively,
-  /// as WMI compares keys); its keys must be set (WBEM_E_ILLEGAL_NULL). Thread-safe.
+  /// as WMI compares keys); its keys must be set (WBEM_E_ILLEGAL_NULL). An instance that its MOF
+  /// text cannot carry is refused as putClass says (a property value that holds a class, at any
+  /// depth of embedded instances, ...), with WBEM_E_INVALID_PARAMETER naming the property.
+  /// Thread-safe.
   void putInstance(std::string_view ns, const ClassObject& instance);
   /// Removes the stored instance with the relative path of `instance`; nothing happens when it is
   /// not stored. Thread-safe.

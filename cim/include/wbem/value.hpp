@@ -53,7 +53,8 @@ class Value {
   /// An embedded object (a null pointer gives a NULL object value).
   Value(ObjectPtr v) noexcept;
   /// An array of `elementType`; every element must already be of that type or NULL
-  /// (throws WBEM_E_TYPE_MISMATCH otherwise; use convertTo() to convert).
+  /// (throws WBEM_E_TYPE_MISMATCH otherwise; use convertTo() to convert). A NULL element becomes
+  /// a NULL of `elementType`.
   Value(CimType elementType, ValueArray elements);
 
   /// A reference value: the path text is validated (WBEM_E_INVALID_OBJECT_PATH when malformed).
@@ -100,7 +101,8 @@ class Value {
   /// A plain text form: strings unquoted, arrays as "(1,5,10)" (as WMI's templates show them).
   std::string toText() const;
 
-  /// Equal when type, array-ness and contents are equal (embedded objects compared deeply).
+  /// Equal when type, array-ness and contents are equal (embedded objects compared deeply; a
+  /// NaN real equals any NaN of the same type, as contents rather than arithmetic). Thread-safe.
   friend bool operator==(const Value& a, const Value& b);
 
  private:

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cfloat>
+#include <cmath>
 #include <deque>
 #include <fstream>
 #include <iterator>
@@ -18,6 +19,8 @@
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
+#include <utility>
+#include <variant>
 
 #include "ast.hpp"
 
@@ -29,6 +32,9 @@ using namespace mof;
 
 /// Deepest `#pragma include` chain: deeper is refused (it can only be a runaway generator).
 constexpr int kMaxIncludeDepth = 32;
+
+/// The smallest magnitude that rounds to infinity as a real32: FLT_MAX plus half its last place.
+constexpr double kReal32Limit = static_cast<double>(FLT_MAX) + 0x1p103;
 
 /// A semantic error found by a helper, reported at `loc` by the construct that catches it.
 struct Failure {
@@ -198,11 +204,15 @@ Value integerValue(const Literal& l, CimType t, const PropertyType& full, std::s
 
 // --- the unit ------------------------------------------------------------------------------------
 
-/// What a `Qualifier` declaration of the unit says: the type its values must fit, its default flavor.
+/// What a `Qualifier` declaration of the unit says: the type of its values, its default flavor.
 struct QualifierType {
   PropertyType type;
   std::int32_t flavor = kMofDefaultFlavor;
 };
+
+/// The qualifier declarations in force, by name. Shared, never changed once made: a declaration
+/// makes a new map, so an instance that waits for an alias keeps the ones in force where it stands.
+using QualifierTypes = std::unordered_map<std::string, QualifierType, NameHash, NameEqual>;
 
 /// One change to apply once the unit is known to be free of errors.
 struct Operation {
@@ -227,8 +237,9 @@ struct PendingInstance {
   const InstanceDecl* decl;
   std::string ns;
   std::int32_t flags;
-  std::size_t missing;  // aliases it still waits for
-  bool done;            // put, or dropped because an alias it needs failed
+  std::shared_ptr<const QualifierTypes> qualifierTypes;  // the declarations in force at its place
+  std::size_t missing;                                   // aliases it still waits for
+  bool done;                                             // put, or dropped because an alias it needs failed
 };
 
 class Unit {
@@ -245,6 +256,10 @@ class Unit {
       std::optional<Production> p = parser.next();
       if (!p) break;
       std::visit([&](auto& node) { handle(node, file); }, *p);
+      // With qualifierDeclarationsPerObject, the declarations before a class or instance are its own.
+      if (options_.qualifierDeclarationsPerObject && !std::holds_alternative<QualifierDecl>(*p) &&
+          !std::holds_alternative<PragmaDecl>(*p))
+        qualifierTypes_ = std::make_shared<const QualifierTypes>();
     }
     result_.lines += parser.lines();
   }
@@ -460,7 +475,9 @@ class Unit {
       case Literal::Kind::Real:
         if (t == CimType::Real64) return Value(l.real);
         if (t == CimType::Real32) {
-          if (std::abs(l.real) > FLT_MAX)
+          // Finite values that round to FLT_MAX still fit (the shortest text of FLT_MAX, 3.4028235e+38,
+          // is a little above it); NaN and Inf are real32 values too.
+          if (std::isfinite(l.real) && std::abs(l.real) >= kReal32Limit)
             throw Failure{l.loc, WBEM_E_VALUE_OUT_OF_RANGE, "real number out of range for real32"};
           return Value::real32(static_cast<float>(l.real));
         }
@@ -521,13 +538,13 @@ class Unit {
     mismatch(l, full, what);
   }
 
-  /// A qualifier value, typed by its literal. A Qualifier declaration of the unit checks that the
-  /// value fits its type, but the value keeps the literal's type, as WMI's VARIANT qualifiers do:
-  /// so a class's MOF text recompiles to the same qualifiers without the declarations.
+  /// A qualifier value: of the type a Qualifier declaration of the unit gives it, or else typed by
+  /// its literal (integers sint32, or sint64/uint64 when needed; reals real64; strings string).
+  /// getObjectText writes the declarations a value needs to keep its type.
   Value qualifierValue(const QualifierUse& q, const std::string& ns, const SourceFile& file) {
     if (!q.value) return Value(true);
-    if (const auto it = qualifierTypes_.find(q.name.text); it != qualifierTypes_.end())
-      toValue(*q.value, it->second.type, ns, file, "qualifier " + inQuotes(q.name.text));
+    if (const auto it = qualifierTypes_->find(q.name.text); it != qualifierTypes_->end())
+      return toValue(*q.value, it->second.type, ns, file, "qualifier " + inQuotes(q.name.text));
     const Literal& l = *q.value;
     if (l.kind == Literal::Kind::Alias || l.kind == Literal::Kind::Instance)
       throw Failure{l.loc, WBEM_E_INVALID_QUALIFIER_TYPE,
@@ -581,7 +598,7 @@ class Unit {
   /// The flavor of a qualifier: its declared (or MOF default) flavor changed by the listed ones.
   std::int32_t flavorOf(const QualifierUse& q) const {
     std::int32_t f = kMofDefaultFlavor;
-    if (const auto it = qualifierTypes_.find(q.name.text); it != qualifierTypes_.end()) f = it->second.flavor;
+    if (const auto it = qualifierTypes_->find(q.name.text); it != qualifierTypes_->end()) f = it->second.flavor;
     for (const Name& n : q.flavors) f = applyFlavor(f, n);
     return f;
   }
@@ -635,7 +652,9 @@ class Unit {
       q.type.arraySize = d.arraySize;
       for (const Name& n : d.flavors) q.flavor = applyFlavor(q.flavor, n);
       if (d.defaultValue) toValue(*d.defaultValue, q.type, currentNs_, *file, "qualifier " + inQuotes(d.name.text));
-      qualifierTypes_[d.name.text] = q;
+      auto types = std::make_shared<QualifierTypes>(*qualifierTypes_);
+      (*types)[d.name.text] = q;
+      qualifierTypes_ = std::move(types);
       ++result_.qualifierDeclarations;
     });
   }
@@ -949,8 +968,8 @@ class Unit {
     // It waits until each alias it needs is defined (see defineAlias and resolvePending).
     const std::size_t index = pending_.size();
     waitingDecls_.push_back(std::make_unique<const InstanceDecl>(std::move(d)));
-    pending_.push_back(
-        PendingInstance{file, waitingDecls_.back().get(), currentNs_, instanceFlags_, missing.size(), false});
+    pending_.push_back(PendingInstance{file, waitingDecls_.back().get(), currentNs_, instanceFlags_, qualifierTypes_,
+                                       missing.size(), false});
     for (const std::string& alias : missing) waiters_[alias].push_back(index);
   }
 
@@ -981,7 +1000,10 @@ class Unit {
       if (pending_[i].done) continue;
       pending_[i].done = true;
       const PendingInstance p = pending_[i];
-      putInstance(*p.decl, p.file, p.ns, p.flags);
+      // Typed by the declarations in force where it was written, not by later ones.
+      std::shared_ptr<const QualifierTypes> current = std::exchange(qualifierTypes_, p.qualifierTypes);
+      putInstance(*p.decl, p.file, p.ns, p.flags);  // reports its errors, never throws
+      qualifierTypes_ = std::move(current);
     }
     for (const PendingInstance& p : pending_) {
       if (p.done) continue;
@@ -1050,7 +1072,7 @@ class Unit {
   std::vector<Operation> ops_;
   std::vector<std::unique_ptr<const InstanceDecl>> waitingDecls_;  // owned for pending_
   std::vector<fs::path> includeStack_;
-  std::unordered_map<std::string, QualifierType, NameHash, NameEqual> qualifierTypes_;
+  std::shared_ptr<const QualifierTypes> qualifierTypes_ = std::make_shared<const QualifierTypes>();
   std::unordered_map<std::string, AliasTarget, NameHash, NameEqual> aliases_;
   std::unordered_set<std::string, NameHash, NameEqual> declaredAliases_;
   std::unordered_set<std::string, NameHash, NameEqual> poisonedAliases_;

@@ -4,6 +4,7 @@
 
 #include <wbem/names.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <limits>
@@ -22,6 +23,29 @@ int hexValue(char c) noexcept {
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
   if (c >= 'A' && c <= 'F') return c - 'A' + 10;
   return -1;
+}
+
+// True when the text of a real number (digits, an optional fraction, an optional exponent) that
+// does not fit a double is too close to zero rather than too large: its first significant digit
+// stands below the units place.
+bool underflows(std::string_view text) {
+  const std::size_t e = text.find_first_of("eE");
+  const std::string_view mantissa = text.substr(0, e);
+  long long exponent = 0;
+  if (e != std::string_view::npos) {
+    std::string_view digits = text.substr(e + 1);
+    const bool negative = !digits.empty() && digits.front() == '-';
+    if (!digits.empty() && (digits.front() == '-' || digits.front() == '+')) digits.remove_prefix(1);
+    for (char d : digits) exponent = std::min(exponent * 10 + (d - '0'), 1'000'000'000LL);  // saturates
+    if (negative) exponent = -exponent;
+  }
+  const std::size_t point = std::min(mantissa.find('.'), mantissa.size());
+  const std::size_t first = mantissa.find_first_of("123456789");
+  if (first == std::string_view::npos) return true;  // zero
+  // The power of ten of the first significant digit.
+  const long long place =
+      first < point ? static_cast<long long>(point - first) - 1 : -static_cast<long long>(first - point);
+  return place + exponent < 0;
 }
 
 }  // namespace
@@ -182,8 +206,11 @@ Token Lexer::lexNumber() {
     }
     double v = 0;
     const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-    if (ec == std::errc::result_out_of_range && std::abs(v) > 1.0)
-      return error(loc, "real number out of range", WBEM_E_VALUE_OUT_OF_RANGE);
+    // Out of range leaves `v` alone: too large is an error, too small (an underflow) is zero.
+    if (ec == std::errc::result_out_of_range) {
+      if (!underflows(digits)) return error(loc, "real number out of range", WBEM_E_VALUE_OUT_OF_RANGE);
+      v = 0;
+    }
     t.kind = TokenKind::Real;
     t.real = v;
     return t;
@@ -216,7 +243,7 @@ Token Lexer::lexNumber() {
   return t;
 }
 
-bool Lexer::lexEscape(std::string& out, char32_t& codePoint, Token& err) {
+bool Lexer::lexEscape(std::string& out, char32_t& codePoint, Token& err, bool inChar16) {
   const Loc loc = here();
   advance();  // the backslash
   if (atEnd() || peek() == '\n') {
@@ -264,9 +291,17 @@ bool Lexer::lexEscape(std::string& out, char32_t& codePoint, Token& err) {
         err = error(loc, "\\x must be followed by one to four hexadecimal digits");
         return false;
       }
+      // A string is UTF-8, where a lone surrogate has no place; a char16 is one UTF-16 code unit,
+      // which may be one (the text getObjectText writes for such a value).
       if (v >= 0xD800 && v <= 0xDFFF) {
-        err = error(loc, "escape \\x" + std::to_string(v) + " is a lone UTF-16 surrogate");
-        return false;
+        if (!inChar16) {
+          char hex[8];
+          const std::to_chars_result printed = std::to_chars(hex, hex + sizeof hex, static_cast<unsigned>(v), 16);
+          err = error(loc, "escape \\x" + std::string(hex, printed.ptr) + " is a lone UTF-16 surrogate in a string");
+          return false;
+        }
+        codePoint = v;
+        return true;
       }
       codePoint = v;
       break;
@@ -320,9 +355,11 @@ Token Lexer::lexChar16() {
   if (atEnd() || peek() == '\n' || peek() == '\'') return error(t.loc, "empty or unterminated char16 literal");
   char32_t cp = 0;
   std::string scratch;
+  bool escaped = false;
   if (peek() == '\\') {
     Token err;
-    if (!lexEscape(scratch, cp, err)) return err;
+    if (!lexEscape(scratch, cp, err, true)) return err;
+    escaped = true;
   } else {
     // Decode one UTF-8 sequence.
     const auto lead = static_cast<unsigned char>(peek());
@@ -343,7 +380,8 @@ Token Lexer::lexChar16() {
     return error(t.loc, "a char16 literal holds exactly one character");
   }
   advance();
-  if (cp > 0xFFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+  // A surrogate is accepted as an escape only: UTF-8 text cannot hold one.
+  if (cp > 0xFFFF || (!escaped && cp >= 0xD800 && cp <= 0xDFFF))
     return error(t.loc, "character does not fit in one UTF-16 code unit", WBEM_E_VALUE_OUT_OF_RANGE);
   t.kind = TokenKind::Char16;
   t.char16 = static_cast<char16_t>(cp);

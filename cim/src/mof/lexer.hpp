@@ -66,7 +66,9 @@ class Lexer {
   Token lexNumber();
   Token lexString();
   Token lexChar16();
-  bool lexEscape(std::string& out, char32_t& codePoint, Token& error);
+  /// Decodes the escape at the current `\` into `codePoint` and appends it to `out`. A surrogate
+  /// code unit (\xD800-\xDFFF) is accepted only `inChar16`, and then not appended.
+  bool lexEscape(std::string& out, char32_t& codePoint, Token& error, bool inChar16 = false);
 
   std::string_view text_;
   std::size_t pos_ = 0;

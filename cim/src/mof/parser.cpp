@@ -82,6 +82,9 @@ class Parser {
     ++consumed_;
   }
 
+  /// True for the words of the non-finite reals, `NaN` and `Inf` (in any case).
+  static bool isNonFinite(const Token& t) { return t.isWord("nan") || t.isWord("inf"); }
+
   static std::string describe(const Token& t) {
     switch (t.kind) {
       case TokenKind::End:
@@ -444,7 +447,16 @@ class Parser {
     if (signed_) {
       negative = tok_.isPunct('-');
       advance();
-      if (cur().kind != TokenKind::Integer && tok_.kind != TokenKind::Real) fail("a number after the sign");
+      if (cur().kind != TokenKind::Integer && tok_.kind != TokenKind::Real && !isNonFinite(tok_))
+        fail("a number after the sign");
+    }
+    // wbem extension: NaN and Inf (any case) are the reals no digits can spell.
+    if (isNonFinite(tok_)) {
+      v.kind = Literal::Kind::Real;
+      v.real = tok_.isWord("nan") ? std::numeric_limits<double>::quiet_NaN() : std::numeric_limits<double>::infinity();
+      if (negative) v.real = -v.real;
+      advance();
+      return v;
     }
     switch (tok_.kind) {
       case TokenKind::Integer:

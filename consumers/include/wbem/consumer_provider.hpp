@@ -48,7 +48,9 @@ class EventConsumerProvider {
 
 /// The base of a physical consumer: serialises calls and turns each batch into one consume() call
 /// per event, then one flush(). An exception from consume() (wbem::Error keeps its status, anything
-/// else is WBEM_E_FAILED) fails the rest of the batch. `Mutex` may be a null mutex for a sink the
+/// else is WBEM_E_FAILED) fails the batch, which is then retried whole unless the status says the
+/// consumer refuses it (WBEM_E_ACCESS_DENIED, WBEM_E_INVALID_PARAMETER, ...): do the work whose
+/// repetition would show in flush(), or make it idempotent. `Mutex` may be a null mutex for a sink the
 /// plugin knows is used by one binding only.
 template <typename Mutex = std::mutex>
 class ConsumerSink : public UnboundObjectSink {
@@ -62,7 +64,7 @@ class ConsumerSink : public UnboundObjectSink {
       return WBEM_S_NO_ERROR;
     } catch (const Error& e) {
       return e.status();
-    } catch (const std::exception&) {
+    } catch (...) {
       return WBEM_E_FAILED;
     }
   }

@@ -62,6 +62,9 @@ class ServiceObserver : public NamespaceObserver {
   /// Namespace `ns` has been deleted (or is replaced by a restore): its changes no longer reach
   /// the observer. The object stays valid until the service is destroyed.
   virtual void namespaceDeleted(const Namespace& ns) { (void)ns; }
+  /// An event or instance provider was bound in `ns` (subscriptions that needed it may now be
+  /// made). Called without the service's locks held.
+  virtual void providersChanged(Namespace& ns) { (void)ns; }
 };
 
 /// Who subscribes and how; the defaults describe a temporary consumer of the calling process.
