@@ -31,6 +31,8 @@
 #include <utility>
 #include <vector>
 
+#include "keeping_provider.hpp"
+
 using namespace wbem;
 
 namespace {
@@ -92,23 +94,7 @@ double baselineRate(std::size_t count) {
 
 // --- the service ------------------------------------------------------------------------------
 
-// Keeps the sink it is given; the producers raise through it.
-class BenchProvider : public EventProvider {
- public:
-  Status provideEvents(std::shared_ptr<EventSink> sink, std::int32_t) override {
-    std::lock_guard lock(mutex_);
-    sink_ = std::move(sink);
-    return WBEM_S_NO_ERROR;
-  }
-  std::shared_ptr<EventSink> sink() {
-    std::lock_guard lock(mutex_);
-    return sink_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::shared_ptr<EventSink> sink_;
-};
+using wbembench::KeepingProvider;
 
 // Counts what it receives and notes the time the expected count was reached, so that the end of a
 // run is timed where it happens rather than when a polling thread notices. With `recordLatency`
@@ -218,7 +204,7 @@ class Bench {
     // Two providers of the same class, so that each producer thread has its own sink (and ingest
     // limit), as two real providers would.
     for (int i = 0; i < 2; ++i) {
-      providers_.push_back(std::make_shared<BenchProvider>());
+      providers_.push_back(std::make_shared<KeepingProvider>());
       service_.registerEventProvider(kNs, "P" + std::to_string(i + 1), {"SELECT * FROM E"}, providers_.back());
     }
     consumer_ = std::make_shared<CountingSink>(slots_.u);
@@ -325,7 +311,7 @@ class Bench {
   EventService service_;  // default options: SystemClock, 1 dispatcher, 2 delivery threads
   ObjectPtr eventClass_;
   Slots slots_{};
-  std::vector<std::shared_ptr<BenchProvider>> providers_;
+  std::vector<std::shared_ptr<KeepingProvider>> providers_;
   std::vector<std::shared_ptr<EventSink>> sinks_;
   std::shared_ptr<CountingSink> consumer_;
   std::shared_ptr<CountingSink> cold_;  // every non-matching filter's consumer: must stay at 0

@@ -41,6 +41,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "keeping_provider.hpp"
+
 using namespace wbem;
 
 namespace {
@@ -105,23 +107,7 @@ std::string compile(EventService& service, std::string_view mof) {
   return result.ok() ? std::string() : result.diagnostics.front().toString();
 }
 
-// Keeps the sink it is given, through which the benchmark raises events.
-class KeepingProvider : public EventProvider {
- public:
-  Status provideEvents(std::shared_ptr<EventSink> sink, std::int32_t) override {
-    std::lock_guard lock(mutex_);
-    sink_ = std::move(sink);
-    return WBEM_S_NO_ERROR;
-  }
-  std::shared_ptr<EventSink> sink() {
-    std::lock_guard lock(mutex_);
-    return sink_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::shared_ptr<EventSink> sink_;
-};
+using wbembench::KeepingProvider;
 
 class NullSink : public ObjectSink {
  public:
