@@ -168,12 +168,12 @@ struct ObjectEncoder::State {
     entry.def = def;
     try {
       inContext([&] { return "class " + def->name(); }, [&] { planClassBody(*def); });
+      if (committed + pending.size() >= limits.maxClasses)
+        quota("more than " + std::to_string(limits.maxClasses) + " classes on one connection");
     } catch (...) {
-      classes.erase(def.get());
+      classes.erase(def.get());  // not ready, so not in `pending`: rollback() would miss it
       throw;
     }
-    if (committed + pending.size() >= limits.maxClasses)
-      quota("more than " + std::to_string(limits.maxClasses) + " classes on one connection");
     entry.id = committed + static_cast<std::uint32_t>(pending.size());
     entry.ready = true;
     pending.push_back(def.get());

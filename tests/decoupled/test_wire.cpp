@@ -342,6 +342,15 @@ TEST_CASE("the encoder refuses what the decoder would, and then records nothing 
   }
   CHECK_STATUS(WBEM_E_QUOTA_VIOLATION, encoder.encode(*nested));
   CHECK(encoder.classCount() == 1);
+
+  // Past the class limit nothing is half-recorded: the same call fails the same way again.
+  ObjectEncoder limited(ObjectLimits{.maxClasses = 2});
+  const ClassObject grandchild = box.spawnDerivedClass("Child").spawnDerivedClass("Grandchild");
+  CHECK_STATUS(WBEM_E_QUOTA_VIOLATION, limited.encode(grandchild));
+  CHECK_STATUS(WBEM_E_QUOTA_VIOLATION, limited.encode(grandchild));
+  CHECK(limited.classCount() == 0);
+  CHECK_NOTHROW(limited.encode(box));
+  CHECK(limited.classCount() == 1);
   ObjectEncoder deep(ObjectLimits{.maxDepth = 100});
   CHECK(ObjectDecoder(ObjectLimits{.maxDepth = 100}).decode(deep.encode(*nested)) == *nested);
 }
@@ -770,7 +779,7 @@ TEST_CASE("hostile object records are refused with the right status; the decoder
   }
   SECTION("huge declared array") {
     Bytes huge = recordWithClass(instance(0, [](Packer& p) { p.pack_array(2); }));
-    huge.resize(huge.size() - 1);
+    huge.pop_back();  // the values array header, replaced by a huge one
     huge.insert(huge.end(), {0xdd, 0xff, 0xff, 0xff, 0xfe});
     const Error e = errorOf([&] { decoder.decode(huge); });
     CHECK(e.status() == WBEM_E_INVALID_STREAM);

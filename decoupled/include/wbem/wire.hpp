@@ -76,7 +76,7 @@ inline constexpr std::uint8_t kHelloMessage = 0;
 /// type with write(const char*, size_t)). Not thread-safe.
 class ByteSink {
  public:
-  /// A sink appending to `out`, which must outlive it.
+  /// A sink appending to `out`, which must outlive it. Not thread-safe.
   explicit ByteSink(Bytes& out) noexcept : out_(&out) {}
   /// Appends `size` bytes (what msgpack::packer calls). Not thread-safe.
   void write(const char* data, std::size_t size);
@@ -99,7 +99,9 @@ using Packer = msgpack::packer<ByteSink>;
 class FrameWriter {
  public:
   /// Starts a frame of `type` for `requestId` at the end of `out`, which must outlive the writer.
+  /// Not thread-safe.
   FrameWriter(Bytes& out, std::uint8_t type, std::uint64_t requestId);
+  /// Removes the partial frame when finish() was not called. Not thread-safe.
   ~FrameWriter();
   FrameWriter(const FrameWriter&) = delete;
   FrameWriter& operator=(const FrameWriter&) = delete;
@@ -174,10 +176,13 @@ class Frame {
 /// rethrowing the error, and the connection must close. Not thread-safe.
 class FrameDecoder {
  public:
-  /// A decoder enforcing `limits`.
+  /// A decoder enforcing `limits`. Not thread-safe.
   explicit FrameDecoder(FrameLimits limits = {});
+  /// Frees the buffer (the bodies of its frames with it). Not thread-safe.
   ~FrameDecoder();
+  /// Moves the state; frames stay valid (the buffer does not move). Not thread-safe.
   FrameDecoder(FrameDecoder&&) noexcept;
+  /// Moves the state, dropping this decoder's own. Not thread-safe.
   FrameDecoder& operator=(FrameDecoder&&) noexcept;
 
   /// Appends received bytes (invalidating earlier frames' bodies). Not thread-safe.
@@ -259,10 +264,13 @@ struct ObjectLimits {
 /// records nothing as sent. Not thread-safe: one sending thread at a time.
 class ObjectEncoder {
  public:
-  /// An encoder enforcing `limits` (use the peer decoder's).
+  /// An encoder enforcing `limits` (use the peer decoder's). Not thread-safe.
   explicit ObjectEncoder(ObjectLimits limits = {});
+  /// Forgets the classes sent (the connection is over). Not thread-safe.
   ~ObjectEncoder();
+  /// Moves the connection's state. Not thread-safe.
   ObjectEncoder(ObjectEncoder&&) noexcept;
+  /// Moves the connection's state, dropping this encoder's own. Not thread-safe.
   ObjectEncoder& operator=(ObjectEncoder&&) noexcept;
 
   /// Packs `object` (class or instance) as one ObjectRecord value. If it throws, whatever was
@@ -288,10 +296,13 @@ class ObjectEncoder {
 /// connection should still close. Not thread-safe: one receiving thread at a time.
 class ObjectDecoder {
  public:
-  /// A decoder enforcing `limits`.
+  /// A decoder enforcing `limits`. Not thread-safe.
   explicit ObjectDecoder(ObjectLimits limits = {});
+  /// Forgets the classes received; objects decoded earlier keep theirs. Not thread-safe.
   ~ObjectDecoder();
+  /// Moves the connection's state. Not thread-safe.
   ObjectDecoder(ObjectDecoder&&) noexcept;
+  /// Moves the connection's state, dropping this decoder's own. Not thread-safe.
   ObjectDecoder& operator=(ObjectDecoder&&) noexcept;
 
   /// The object an ObjectRecord value (say, a frame's body or part of it) holds. Not thread-safe.
