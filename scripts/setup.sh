@@ -15,6 +15,7 @@ readonly PACKAGES=(
   libsqlite3-dev                              # SQLite storage
   libmsgpack-cxx-dev                          # msgpack encoding of the daemon protocol (wbem::decoupled)
   nlohmann-json3-dev                          # JSON output of wbemctl
+  libsystemd-dev                              # sd_notify for wbemd's Type=notify unit
   clang libclang-rt-14-dev                    # libFuzzer targets
 )
 

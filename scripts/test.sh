@@ -67,8 +67,13 @@ check_installed_package() {
     echo "== example $name: find_package(wbem) from the install"
     cmake -S "$example_dir" -B "$example_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix"
     cmake --build "$example_build" -j"$JOBS"
-    # Each example builds one program named after its folder.
-    "$example_build/$name"
+    # Each example builds one program named after its folder. One that needs the daemon has a
+    # run-check.sh, which starts the installed wbemd and wbemctl (first on PATH) around it.
+    if [[ -f "$example_dir/run-check.sh" ]]; then
+      PATH="$prefix/sbin:$prefix/bin:$PATH" bash "$example_dir/run-check.sh" "$example_build/$name"
+    else
+      "$example_build/$name"
+    fi
   done
 
   echo "== pkg-config wbem-cim from the install"

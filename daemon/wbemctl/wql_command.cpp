@@ -15,18 +15,15 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "commands.hpp"
+#include "output.hpp"
 
 namespace wbemctl {
 namespace {
-
-// Keeps keys in insertion order, so that __CLASS comes first and properties follow in class order.
-using Json = nlohmann::ordered_json;
 
 struct WqlArguments {
   std::string query;
@@ -128,58 +125,6 @@ void printParsed(const wbem::WqlQuery& query) {
   }
 }
 
-Json toJson(const wbem::ClassObject& object);
-
-// One CIM value as JSON. Integers stay integers (nlohmann keeps int64/uint64 exactly); a real32 is written
-// with the shortest digits that give back the same float, not those of the double it is held in.
-Json toJson(const wbem::Value& value) {
-  using wbem::CimType;
-  if (value.isNull()) return nullptr;
-  if (value.isArray()) {
-    Json array = Json::array();
-    for (const wbem::Value& element : value.asArray()) array.push_back(toJson(element));
-    return array;
-  }
-  switch (value.type()) {
-    case CimType::Boolean:
-      return value.asBool();
-    case CimType::SInt8:
-    case CimType::SInt16:
-    case CimType::SInt32:
-    case CimType::SInt64:
-      return value.asInt64();
-    case CimType::UInt8:
-    case CimType::UInt16:
-    case CimType::UInt32:
-    case CimType::UInt64:
-      return value.asUInt64();
-    case CimType::Real32: {
-      char buffer[32];
-      const auto result = std::to_chars(buffer, buffer + sizeof buffer, static_cast<float>(value.asReal()));
-      double shortest = 0;
-      std::from_chars(buffer, result.ptr, shortest);
-      return shortest;
-    }
-    case CimType::Real64:
-      return value.asReal();
-    case CimType::DateTime:
-      return value.asDateTime().toString();
-    case CimType::Object:
-      return toJson(*value.asObject());
-    default:  // strings, references (path text) and char16 (the character)
-      return value.toText();
-  }
-}
-
-// An embedded object: its class and every property.
-Json toJson(const wbem::ClassObject& object) {
-  Json json = Json::object();
-  json["__CLASS"] = object.className();
-  for (const wbem::PropertyDef& property : object.definition().properties())
-    json[property.name] = toJson(object.get(property.name));
-  return json;
-}
-
 // A query result: its class and the properties the SELECT list names (every property for `*`). A dotted path
 // selects its first property whole, as project() keeps it; system properties are named in WMI's upper case.
 Json resultJson(const wbem::WqlQuery& query, const wbem::ClassObject& result) {
@@ -241,10 +186,7 @@ void runEval(const WqlArguments& arguments) {
   });
   for (const wbem::ObjectPtr& instance : instances) {
     if (!filter->matches(*instance)) continue;
-    // Invalid UTF-8 in a string becomes U+FFFD rather than failing the whole output.
-    std::cout << resultJson(filter->query(), filter->project(*instance))
-                     .dump(-1, ' ', false, nlohmann::detail::error_handler_t::replace)
-              << '\n';
+    std::cout << jsonLine(resultJson(filter->query(), filter->project(*instance))) << '\n';
   }
 }
 

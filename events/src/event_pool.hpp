@@ -9,7 +9,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "concurrent_queue.hpp"
+#include <wbem/detail/concurrent_queue.hpp>
 
 namespace wbem::detail {
 

@@ -335,6 +335,24 @@ void EventService::addInstanceProvider(std::string_view ns, std::string_view nam
   impl_->notifyProvidersChanged(state);
 }
 
+std::vector<ObjectPtr> EventService::createInstanceEnum(std::string_view ns, std::string_view className) const {
+  detail::NamespaceState& state = impl_->state(ns);
+  const ObjectPtr cls = state.ns->getClass(className);
+  std::shared_ptr<InstanceProvider> provider;
+  bool dynamic = false;
+  {
+    std::lock_guard lock(impl_->mutex_);
+    provider = impl_->instanceProviderOf(state, *cls);
+  }
+  for (const ClassDef* d = &cls->definition(); d && !dynamic; d = d->superclass().get())
+    dynamic = d->qualifiers().find("Provider") != nullptr;
+  if (provider) return provider->createInstanceEnum(className);
+  if (dynamic)
+    throw Error(WBEM_E_PROVIDER_NOT_FOUND,
+                "no instance provider is bound for the dynamic class " + std::string(className));
+  return state.ns->enumInstances(className);
+}
+
 void EventService::Impl::notifyProvidersChanged(detail::NamespaceState& state) {
   std::vector<std::shared_ptr<ServiceObserver>> observers;
   {

@@ -161,17 +161,21 @@ void EventService::Impl::reloadTimers(detail::NamespaceState& state) {
   state.timers = std::move(timers);
 }
 
+std::shared_ptr<InstanceProvider> EventService::Impl::instanceProviderOf(const detail::NamespaceState& state,
+                                                                         const ClassObject& cls) const {
+  for (const ClassDef* d = &cls.definition(); d; d = d->superclass().get()) {
+    const Qualifier* name = d->qualifiers().find("Provider");
+    if (!name || name->value.isNull()) continue;
+    auto it = state.instanceProviders.find(name->value.asString());
+    if (it != state.instanceProviders.end()) return it->second;
+  }
+  return nullptr;
+}
+
 void EventService::Impl::addPoll(detail::Subscription& sub, Clock::duration interval) {
   // Called with mutex_ held.
   detail::NamespaceState& state = *sub.ns;
-  const ObjectPtr cls = state.ns->getClass(sub.polledClass);
-  std::shared_ptr<InstanceProvider> provider;
-  for (const ClassDef* d = &cls->definition(); d && !provider; d = d->superclass().get()) {
-    const Value name = d->qualifiers().find("Provider") ? d->qualifiers().find("Provider")->value : Value();
-    if (name.isNull()) continue;
-    auto it = state.instanceProviders.find(name.asString());
-    if (it != state.instanceProviders.end()) provider = it->second;
-  }
+  const std::shared_ptr<InstanceProvider> provider = instanceProviderOf(state, *state.ns->getClass(sub.polledClass));
   if (!provider)
     throw Error(WBEM_E_PROVIDER_NOT_FOUND,
                 "no instance provider is bound for " + sub.polledClass + ", so it cannot be polled");

@@ -10,6 +10,7 @@
 // hot path takes except the dispatcher's shared lock on the subscription table, once per batch.
 
 #include <wbem/aggregator.hpp>
+#include <wbem/detail/concurrent_queue.hpp>
 #include <wbem/event_service.hpp>
 #include <wbem/filter.hpp>
 #include <wbem/filter_index.hpp>
@@ -28,7 +29,6 @@
 #include <unordered_map>
 #include <vector>
 
-#include "concurrent_queue.hpp"
 #include "event_pool.hpp"
 #include "instance_poll.hpp"
 #include "timer_schedule.hpp"
@@ -283,6 +283,10 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void wakeScheduler();
   void runDue(Clock::TimePoint now);
   void addPoll(detail::Subscription& subscription, std::chrono::steady_clock::duration interval);
+  // The instance provider a dynamic class (or its nearest ancestor with a Provider qualifier)
+  // names, if bound; null for a static class or an unbound provider. Called with mutex_ held.
+  std::shared_ptr<InstanceProvider> instanceProviderOf(const detail::NamespaceState& state,
+                                                       const ClassObject& cls) const;
   void removePoll(detail::Subscription& subscription);
   void reloadTimers(detail::NamespaceState& ns);
 

@@ -163,6 +163,10 @@ class EventService {
   /// Binds the instance provider named by classes' `Provider` qualifier in `ns` (dynamic classes);
   /// intrinsic queries with WITHIN on those classes poll it. Thread-safe.
   void addInstanceProvider(std::string_view ns, std::string_view name, std::shared_ptr<InstanceProvider> provider);
+  /// The instances of `className` in `ns` and its subclasses (IWbemServices::CreateInstanceEnum):
+  /// from the bound instance provider for a dynamic class (WBEM_E_PROVIDER_NOT_FOUND when none is
+  /// bound), from the namespace otherwise. Thread-safe; the provider is called without locks held.
+  std::vector<ObjectPtr> createInstanceEnum(std::string_view ns, std::string_view className) const;
 
   // --- subscriptions (temporary consumers; consumers/ wraps them in WMI's calls) -----------------
   /// Subscribes `sink` to the events of `query` in namespace `ns`. `language` must be "WQL"

@@ -1,6 +1,7 @@
 #pragma once
 // The one place the moodycamel queues are included (Debian ships the headers without a CMake
-// package): the lock-free MPMC queues the ingest, delivery, run and free lists are built on.
+// package): the lock-free MPMC queues the ingest, delivery, run and free lists are built on, and
+// the decoupled provider's send queue. Build-time only: not installed with the public headers.
 
 #include <concurrentqueue/blockingconcurrentqueue.h>
 #include <concurrentqueue/concurrentqueue.h>

@@ -1,0 +1,794 @@
+// End-to-end: the real wbemd, wbemctl and decoupled provider processes (e2e_provider) talking over
+// the daemon's socket. Each case has its own temporary directory (socket, data dir, logs) and
+// kills and reaps every process it started, whatever happens. Nothing here sleeps to assert: each
+// wait is on a condition, with a generous deadline (longer in sanitizer builds).
+//
+// WBEM_E2E_SLOW=N multiplies every deadline by N, WBEM_E2E_CLIENTS sets case 4's connection count,
+// WBEM_E2E_KEEP=1 keeps the temporary directories (the daemon's log is wbemd.log there).
+
+#include <wbem/client.hpp>
+#include <wbem/protocol.hpp>
+#include <wbem/wire.hpp>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <fcntl.h>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <regex>
+#include <set>
+#include <signal.h>
+#include <spawn.h>
+#include <sstream>
+#include <string>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+extern char** environ;
+
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#define WBEM_E2E_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
+#define WBEM_E2E_SANITIZED 1
+#endif
+#endif
+
+using namespace std::chrono_literals;
+using wbem::protocol::Message;
+namespace wire = wbem::wire;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Milliseconds = std::chrono::milliseconds;
+
+// --- timing -------------------------------------------------------------------------------------
+
+unsigned envNumber(const char* name, unsigned fallback) {
+  const char* text = std::getenv(name);
+  return text && *text ? static_cast<unsigned>(std::strtoul(text, nullptr, 10)) : fallback;
+}
+
+// Sanitizer builds run every process several times slower: deadlines stretch with them.
+unsigned slowFactor() {
+#ifdef WBEM_E2E_SANITIZED
+  constexpr unsigned kDefault = 4;
+#else
+  constexpr unsigned kDefault = 1;
+#endif
+  static const unsigned factor = std::max(1u, envNumber("WBEM_E2E_SLOW", kDefault));
+  return factor;
+}
+
+Milliseconds scaled(Milliseconds timeout) { return timeout * slowFactor(); }
+
+// Polls `condition` until it holds or `timeout` (scaled) passes; true when it held.
+template <typename Condition>
+bool waitUntil(Condition condition, Milliseconds timeout) {
+  const auto deadline = Clock::now() + scaled(timeout);
+  while (!condition()) {
+    if (Clock::now() >= deadline) return condition();
+    std::this_thread::sleep_for(10ms);
+  }
+  return true;
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void writeFile(const std::filesystem::path& path, std::string_view text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+// --- processes ----------------------------------------------------------------------------------
+
+// A directory of its own per case, removed at the end unless WBEM_E2E_KEEP is set.
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (std::filesystem::temp_directory_path() / "wbem-e2e-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    path_ = pattern;
+  }
+  ~TempDir() {
+    if (envNumber("WBEM_E2E_KEEP", 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove_all(path_, ignored);
+    }
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+// A child process (posix_spawn): stderr appended to `logFile`, stdout too or captured through a
+// pipe (output(), waitForOutput()). The destructor SIGKILLs it if it still runs and reaps it, so
+// a failing REQUIRE never leaves a process behind.
+class Child {
+ public:
+  Child(std::vector<std::string> argv, const std::filesystem::path& logFile, bool captureStdout,
+        const std::vector<std::string>& extraEnv = {})
+      : name_(std::filesystem::path(argv.at(0)).filename().string()), logFile_(logFile) {
+    int pipeFds[2] = {-1, -1};
+    if (captureStdout) REQUIRE(::pipe2(pipeFds, O_CLOEXEC) == 0);
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&actions, 2, logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+    if (captureStdout)
+      posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
+    else
+      posix_spawn_file_actions_adddup2(&actions, 2, 1);
+    // This process holds other children's pipes and client sockets that Asio opens without
+    // CLOEXEC: none of them may leak into the child (a leaked pipe end would never see EOF).
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
+
+    std::vector<std::string> environment;
+    for (char** entry = environ; *entry; ++entry) environment.emplace_back(*entry);
+    environment.insert(environment.end(), extraEnv.begin(), extraEnv.end());
+    std::vector<char*> envp;
+    for (std::string& entry : environment) envp.push_back(entry.data());
+    envp.push_back(nullptr);
+    std::vector<char*> args;
+    for (std::string& arg : argv) args.push_back(arg.data());
+    args.push_back(nullptr);
+
+    const int error = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
+    posix_spawn_file_actions_destroy(&actions);
+    if (captureStdout) ::close(pipeFds[1]);
+    if (error != 0) {
+      if (captureStdout) ::close(pipeFds[0]);
+      FAIL("posix_spawn " << argv[0] << ": " << std::strerror(error));
+    }
+    if (captureStdout) reader_ = std::thread([this, fd = pipeFds[0]] { readOutput(fd); });
+  }
+
+  ~Child() {
+    if (!exited_) {
+      ::kill(pid_, SIGKILL);
+      reap(true);
+    }
+    if (reader_.joinable()) reader_.join();
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+  void signal(int number) {
+    if (!exited_) ::kill(pid_, number);
+  }
+  // True while the process has not exited.
+  bool running() { return !exited_ && !reap(false); }
+  // The raw wait status once the process exited within `timeout` (scaled).
+  std::optional<int> wait(Milliseconds timeout) {
+    if (!waitUntil([&] { return !running(); }, timeout)) return std::nullopt;
+    return status_;
+  }
+  // SIGKILL, then reaps.
+  void kill() {
+    signal(SIGKILL);
+    if (!exited_) reap(true);
+  }
+  // SIGTERM, then its exit code when it exits normally within `timeout`; SIGKILL and -1 when not.
+  int stop(Milliseconds timeout = 10s) {
+    signal(SIGTERM);
+    const std::optional<int> status = wait(timeout);
+    if (!status) kill();
+    return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
+  }
+
+  // Captured stdout so far.
+  std::string output() const {
+    std::lock_guard lock(mutex_);
+    return output_;
+  }
+  // Waits until stdout holds `needle` at least `occurrences` times.
+  bool waitForOutput(std::string_view needle, Milliseconds timeout, std::size_t occurrences = 1) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, scaled(timeout), [&] { return count(output_, needle) >= occurrences; });
+  }
+  // stdout and the log, for failure messages.
+  std::string describe() const {
+    return name_ + " stdout:\n" + output() + "\n" + name_ + " log (" + logFile_.string() + "):\n" + readFile(logFile_);
+  }
+
+  static std::size_t count(std::string_view text, std::string_view needle) {
+    std::size_t n = 0;
+    for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++n;
+    return n;
+  }
+
+ private:
+  bool reap(bool block) {
+    int status = 0;
+    const pid_t result = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
+    if (result == pid_ || (result < 0 && errno == ECHILD)) {
+      exited_ = true;
+      status_ = status;
+    }
+    return exited_;
+  }
+  void readOutput(int fd) {
+    char buffer[4096];
+    for (;;) {
+      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      std::lock_guard lock(mutex_);
+      output_.append(buffer, static_cast<std::size_t>(n));
+      changed_.notify_all();
+    }
+    ::close(fd);
+  }
+
+  std::string name_;
+  std::filesystem::path logFile_;
+  pid_t pid_ = -1;
+  bool exited_ = false;
+  int status_ = 0;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string output_;
+  std::thread reader_;
+};
+
+// A connected Unix stream socket, or -1 when nobody accepts on `path`.
+int connectUnix(const std::filesystem::path& path, int receiveBuffer = 0) {
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  if (receiveBuffer > 0) ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof(receiveBuffer));
+  sockaddr_un address{};
+  address.sun_family = AF_UNIX;
+  std::strncpy(address.sun_path, path.c_str(), sizeof(address.sun_path) - 1);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof(address)) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+// wbemd on the case's own socket and data directory, in the foreground (a child of the test).
+class Daemon {
+ public:
+  explicit Daemon(const TempDir& dir, std::string_view dataDirName = "data")
+      : socket_(dir / "wbemd.sock"), dataDir_(dir / dataDirName), log_(dir / "wbemd.log") {
+    start();
+  }
+
+  void start() {
+    process_.reset();
+    process_.emplace(
+        std::vector<std::string>{WBEM_E2E_WBEMD, "--foreground", "--socket", socket_.string(), "--data-dir",
+                                 dataDir_.string(), "--log-level", "info", "--linux-providers", "false"},
+        log_, false);
+    // Serving once the socket accepts (it is bound and listening before start() returns).
+    bool exited = false;
+    const bool serving = waitUntil(
+        [&] {
+          exited = !process_->running();
+          if (exited) return true;
+          const int fd = connectUnix(socket_);
+          if (fd < 0) return false;
+          ::close(fd);
+          return true;
+        },
+        30s);
+    if (!serving || exited) FAIL("wbemd did not start serving on " << socket_ << "\n" << readFile(log_));
+  }
+  // kill -9: no shutdown at all.
+  void kill() { process_->kill(); }
+  // SIGTERM: its exit code (-1 when it did not exit in time).
+  int stop() { return process_->stop(20s); }
+
+  std::shared_ptr<wbem::Connection> connect(std::string_view ns = "root/cimv2") const {
+    return wbem::connect({.socketPath = socket_, .namespaceName = std::string(ns), .software = "e2e-test"});
+  }
+  const std::filesystem::path& socket() const { return socket_; }
+  std::string log() const { return readFile(log_); }
+
+ private:
+  std::filesystem::path socket_;
+  std::filesystem::path dataDir_;
+  std::filesystem::path log_;
+  std::optional<Child> process_;
+};
+
+// The event class and the decoupled provider's registration, for root/cimv2.
+constexpr std::string_view kProviderMof = R"(
+class E2EEvent : __ExtrinsicEvent { uint32 Seq; string Source; };
+instance of __Win32Provider as $P { Name = "E2EProvider"; HostingModel = "Decoupled:Com"; };
+instance of __EventProviderRegistration { provider = $P; EventQueryList = {"SELECT * FROM E2EEvent"}; };
+)";
+
+void compileProviderMof(const Daemon& daemon) {
+  const auto counts = daemon.connect()->compileMof(kProviderMof, "e2e.mof");
+  REQUIRE(counts.first == 1);
+  REQUIRE(counts.second == 2);
+}
+
+// An e2e_provider process with stdout captured; its log is <dir>/<logName>.
+std::unique_ptr<Child> startProvider(const TempDir& dir, const Daemon& daemon, std::vector<std::string> options,
+                                     std::string_view logName = "provider.log") {
+  std::vector<std::string> argv{WBEM_E2E_PROVIDER, "--socket", daemon.socket().string()};
+  argv.insert(argv.end(), options.begin(), options.end());
+  return std::make_unique<Child>(std::move(argv), dir / logName, true);
+}
+
+void requireOutput(Child& child, std::string_view needle, Milliseconds timeout, std::size_t occurrences = 1) {
+  if (!child.waitForOutput(needle, timeout, occurrences))
+    FAIL("no '" << needle << "' (x" << occurrences << ") from " << child.describe());
+}
+
+// Sanitizer builds: a report in any process of the case (each writes stderr to a log in `dir`)
+// fails it, even when the process that reported went on or died unnoticed.
+void checkNoSanitizerReports(const TempDir& dir) {
+  for (const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+    if (entry.path().extension() != ".log") continue;
+    const std::string text = readFile(entry.path());
+    INFO(entry.path().filename().string() << ":\n" << text);
+    for (const std::string_view marker :
+         {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "WARNING: ThreadSanitizer", "runtime error:"})
+      CHECK(text.find(marker) == std::string::npos);
+  }
+}
+
+// --- consumers ----------------------------------------------------------------------------------
+
+// A temporary consumer in this process: keeps each event's Seq and Source.
+class RecordingSink final : public wbem::ObjectSink {
+ public:
+  struct Event {
+    std::uint32_t seq;
+    std::string source;
+  };
+
+  wbem::Status indicate(std::span<const wbem::ObjectPtr> objects) override {
+    std::lock_guard lock(mutex_);
+    for (const wbem::ObjectPtr& object : objects)
+      events_.push_back({static_cast<std::uint32_t>(object->get("Seq").asUInt64()), object->get("Source").asString()});
+    changed_.notify_all();
+    return wbem::WBEM_S_NO_ERROR;
+  }
+  void setStatus(std::int32_t, wbem::Status result, std::string_view, const wbem::ClassObject*) override {
+    std::lock_guard lock(mutex_);
+    statuses_.push_back(result);
+  }
+
+  std::size_t count() const {
+    std::lock_guard lock(mutex_);
+    return events_.size();
+  }
+  std::vector<Event> events() const {
+    std::lock_guard lock(mutex_);
+    return events_;
+  }
+  std::vector<wbem::Status> statuses() const {
+    std::lock_guard lock(mutex_);
+    return statuses_;
+  }
+  bool waitForCount(std::size_t n, Milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, scaled(timeout), [&] { return events_.size() >= n; });
+  }
+  // Waits until no event arrived for `quiet` (both scaled); false when events kept coming for `timeout`.
+  bool waitForQuiet(Milliseconds quiet, Milliseconds timeout) {
+    const auto deadline = Clock::now() + scaled(timeout);
+    std::size_t seen = count();
+    auto since = Clock::now();
+    while (Clock::now() < deadline) {
+      std::this_thread::sleep_for(10ms);
+      const std::size_t now = count();
+      if (now != seen) {
+        seen = now;
+        since = Clock::now();
+      } else if (Clock::now() - since >= scaled(quiet)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<Event> events_;
+  std::vector<wbem::Status> statuses_;
+};
+
+std::shared_ptr<RecordingSink> subscribe(const wbem::Connection& connection, std::string_view query) {
+  auto sink = std::make_shared<RecordingSink>();
+  const wbem::Status status = connection.execNotificationQueryAsync("WQL", query, 0, sink);
+  REQUIRE(wbem::statusName(status) == wbem::statusName(wbem::WBEM_S_NO_ERROR));
+  return sink;
+}
+
+// The first index where Seq does not follow its predecessor, or events.size().
+std::size_t firstGap(const std::vector<RecordingSink::Event>& events) {
+  for (std::size_t i = 1; i < events.size(); ++i)
+    if (events[i].seq != events[i - 1].seq + 1) return i;
+  return events.size();
+}
+
+// --- raw protocol -------------------------------------------------------------------------------
+
+// A client speaking frames directly, to misbehave in ways the library never would.
+class RawClient {
+ public:
+  explicit RawClient(const std::filesystem::path& socket, int receiveBuffer = 0)
+      : fd_(connectUnix(socket, receiveBuffer)) {
+    REQUIRE(fd_ >= 0);
+    const timeval timeout{static_cast<time_t>(10 * slowFactor()), 0};
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+  }
+  ~RawClient() { ::close(fd_); }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  void send(std::span<const std::uint8_t> bytes) {
+    for (std::size_t done = 0; done < bytes.size();) {
+      const ssize_t n = ::send(fd_, bytes.data() + done, bytes.size() - done, MSG_NOSIGNAL);
+      if (n <= 0) return;  // closed by the daemon: what it read next tells
+      done += static_cast<std::size_t>(n);
+    }
+  }
+  void sendHello() { send(wire::encodeHello({.software = "e2e-raw"})); }
+  void subscribe(std::uint64_t requestId, std::string_view query) {
+    wire::Bytes out;
+    wire::FrameWriter writer(out, static_cast<std::uint8_t>(Message::ExecNotificationQuery), requestId);
+    writer.body().pack_array(3);
+    wbem::protocol::packString(writer.body(), "root/cimv2");
+    wbem::protocol::packString(writer.body(), "WQL");
+    wbem::protocol::packString(writer.body(), query);
+    writer.finish();
+    send(out);
+  }
+  // The types of the frames received until the daemon closed the connection (eof()) or nothing
+  // came for the receive timeout.
+  std::vector<std::uint8_t> framesUntilClosed() {
+    std::vector<std::uint8_t> types;
+    for (;;) {
+      while (auto frame = nextBuffered()) types.push_back(frame->type());
+      if (!receive()) return types;
+    }
+  }
+  // The next frame (nullopt when closed or silent for the timeout).
+  std::optional<wire::Frame> next() {
+    for (;;) {
+      if (auto frame = nextBuffered()) return frame;
+      if (!receive()) return std::nullopt;
+    }
+  }
+  bool eof() const { return eof_; }
+
+ private:
+  std::optional<wire::Frame> nextBuffered() { return decoder_.next(); }
+  bool receive() {
+    auto buffer = decoder_.prepare(65536);
+    const ssize_t n = ::recv(fd_, buffer.data(), buffer.size(), 0);
+    if (n == 0) eof_ = true;
+    if (n <= 0) return false;
+    decoder_.commit(static_cast<std::size_t>(n));
+    return true;
+  }
+
+  int fd_;
+  wire::FrameDecoder decoder_;
+  bool eof_ = false;
+};
+
+std::uint64_t statistic(const wbem::Connection& connection, const std::string& name) {
+  const auto counters = connection.statistics();
+  const auto it = counters.find(name);
+  if (it == counters.end()) FAIL("no statistic " << name);
+  return it->second;
+}
+
+}  // namespace
+
+// --- the cases ----------------------------------------------------------------------------------
+
+TEST_CASE("e2e 1: wbemctl subscribe prints the matching events of a decoupled provider") {
+  TempDir dir;
+  Daemon daemon(dir);
+  const std::vector<std::string> socketEnv{"WBEM_SOCKET=" + daemon.socket().string()};
+
+  // The schema goes in through wbemctl too.
+  writeFile(dir / "e2e.mof", kProviderMof);
+  {
+    Child mof({WBEM_E2E_WBEMCTL, "mof", (dir / "e2e.mof").string(), "--socket", daemon.socket().string()},
+              dir / "wbemctl-mof.log", true, socketEnv);
+    const std::optional<int> status = mof.wait(30s);
+    INFO(mof.describe());
+    REQUIRE(status);
+    REQUIRE(WIFEXITED(*status));
+    REQUIRE(WEXITSTATUS(*status) == 0);
+  }
+  REQUIRE(daemon.connect()->getObject("E2EEvent")->className() == "E2EEvent");
+
+  Child subscriber({WBEM_E2E_WBEMCTL, "subscribe", "SELECT * FROM E2EEvent WHERE Seq >= 3", "--count", "2", "--timeout",
+                    std::to_string(20 * slowFactor()), "--socket", daemon.socket().string()},
+                   dir / "wbemctl-subscribe.log", true, socketEnv);
+  // --wait-active: Seq 0 is raised only once wbemctl's filter is live, so none can be missed.
+  auto provider = startProvider(dir, daemon, {"--count", "10", "--interval-ms", "10", "--wait-active"});
+  requireOutput(*provider, "registered", 30s);
+
+  const std::optional<int> status = subscriber.wait(40s);
+  INFO(subscriber.describe() << "\n" << provider->describe() << "\nwbemd:\n" << daemon.log());
+  REQUIRE(status);
+  REQUIRE(WIFEXITED(*status));
+  CHECK(WEXITSTATUS(*status) == 0);
+  CHECK(provider->output().find("newQuery") != std::string::npos);
+
+  // Each Seq value printed, whatever the layout (MOF `Seq = 3;`, JSON `"Seq": 3`, `Seq=3`).
+  const std::string printed = subscriber.output();
+  const std::regex seqPattern(R"(\bSeq\b[^0-9\n]{0,8}([0-9]+))");
+  std::vector<unsigned long> seqs;
+  for (auto it = std::sregex_iterator(printed.begin(), printed.end(), seqPattern); it != std::sregex_iterator(); ++it)
+    seqs.push_back(std::stoul((*it)[1].str()));
+  CHECK(seqs == std::vector<unsigned long>{3, 4});
+
+  // Both processes shut down cleanly on SIGTERM (sanitizer builds: with no leak reported).
+  requireOutput(*provider, "done 9", 30s);
+  CHECK(provider->stop() == 0);
+  CHECK(daemon.stop() == 0);
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE("e2e 2: a subscription survives its decoupled provider's crash and restart") {
+  TempDir dir;
+  Daemon daemon(dir);
+  compileProviderMof(daemon);
+
+  auto first = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "20", "--source", "first"}, "first.log");
+  requireOutput(*first, "registered", 30s);
+  const auto connection = daemon.connect();
+  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+  requireOutput(*first, "newQuery", 30s);
+  REQUIRE(sink->waitForCount(3, 30s));
+
+  // The same name again while the first is registered and connected: refused.
+  {
+    auto duplicate = startProvider(dir, daemon, {"--count", "1"}, "duplicate.log");
+    const std::optional<int> status = duplicate->wait(30s);
+    INFO(duplicate->describe());
+    REQUIRE(status);
+    REQUIRE(WIFEXITED(*status));
+    CHECK(WEXITSTATUS(*status) != 0);
+    CHECK(duplicate->output().find("register failed 0x80041084") != std::string::npos);
+  }
+
+  // Crash: what was in flight may still arrive, then nothing while no provider runs.
+  first->kill();
+  REQUIRE(sink->waitForQuiet(500ms, 20s));
+  const std::size_t beforeRestart = sink->count();
+  CHECK(sink->statuses().empty());
+
+  auto second = startProvider(
+      dir, daemon, {"--count", "0", "--interval-ms", "20", "--start", "1000", "--source", "second"}, "second.log");
+  requireOutput(*second, "registered", 30s);
+  // The daemon tells the new process about the filter that stayed live...
+  requireOutput(*second, "newQuery", 30s);
+  CHECK(second->output().find("SELECT * FROM E2EEvent") != std::string::npos);
+  // ... and its events reach the subscription made before the crash, never resubscribed.
+  INFO(second->describe() << "\nwbemd:\n" << daemon.log());
+  REQUIRE(sink->waitForCount(beforeRestart + 5, 30s));
+  const auto events = sink->events();
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    INFO("event " << i << " Seq " << events[i].seq);
+    CHECK(events[i].source == (i < beforeRestart ? "first" : "second"));
+  }
+  CHECK(events.at(beforeRestart).seq >= 1000);
+  CHECK(sink->statuses().empty());
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE("e2e 3: a permanent subscription delivers again after the daemon is killed and restarted") {
+  TempDir dir;
+  Daemon daemon(dir);
+  compileProviderMof(daemon);
+  const std::filesystem::path logFile = dir / "events.log";
+  {
+    const std::string subscriptionMof = R"(
+      #pragma namespace("\\\\.\\root\\subscription")
+      instance of __EventFilter as $F {
+        Name = "E2EFilter"; QueryLanguage = "WQL"; EventNamespace = "root\\cimv2";
+        Query = "SELECT * FROM E2EEvent";
+      };
+      instance of LogFileEventConsumer as $C {
+        Name = "E2ELog"; Filename = ")" +
+                                        logFile.string() + R"("; Text = "seq=%Seq% source=%Source%";
+        MaximumFileSize = 0;
+      };
+      instance of __FilterToConsumerBinding { Filter = $F; Consumer = $C; };
+    )";
+    const auto counts = daemon.connect()->compileMof(subscriptionMof, "subscription.mof");
+    REQUIRE(counts.second == 3);
+  }
+
+  // Raises for ever; while the daemon is down its events are dropped by the library.
+  auto provider = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "50"});
+  requireOutput(*provider, "provideEvents", 30s);
+  INFO(provider->describe() << "\nwbemd:\n" << daemon.log());
+  REQUIRE(waitUntil([&] { return readFile(logFile).find("seq=3 ") != std::string::npos; }, 30s));
+
+  daemon.kill();
+  const std::string beforeKill = readFile(logFile);
+  REQUIRE(beforeKill.find("source=e2e") != std::string::npos);
+  daemon.start();
+
+  // The provider reconnects and registers again by itself (its second provideEvents), and the
+  // binding loaded from the repository writes the new events.
+  requireOutput(*provider, "provideEvents", 30s, 2);
+  REQUIRE(waitUntil([&] { return readFile(logFile).size() > beforeKill.size() + 100; }, 30s));
+  const std::string after = readFile(logFile);
+  CHECK(after.compare(0, beforeKill.size(), beforeKill) == 0);  // appended, not rewritten
+  const std::regex line(R"(seq=([0-9]+) source=e2e)");
+  unsigned long lastBefore = 0;
+  for (auto it = std::sregex_iterator(beforeKill.begin(), beforeKill.end(), line); it != std::sregex_iterator(); ++it)
+    lastBefore = std::max(lastBefore, std::stoul((*it)[1].str()));
+  const std::string added = after.substr(beforeKill.size());
+  std::smatch firstNew;
+  REQUIRE(std::regex_search(added, firstNew, line));
+  CHECK(std::stoul(firstNew[1].str()) > lastBefore);
+
+  const auto subscriptions = daemon.connect("root/subscription")->listSubscriptions();
+  REQUIRE(subscriptions.size() == 1);
+  CHECK(subscriptions[0].active);
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE("e2e 4: 1000 clients come and go while events flow; none is lost, none lingers") {
+  TempDir dir;
+  Daemon daemon(dir);
+  compileProviderMof(daemon);
+  const auto connection = daemon.connect();
+  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+  auto provider = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "5", "--wait-active"});
+  requireOutput(*provider, "registered", 30s);
+  REQUIRE(sink->waitForCount(10, 30s));
+  const std::uint64_t baseline = statistic(*connection, "server.clients");
+
+#ifdef WBEM_E2E_SANITIZED
+  constexpr unsigned kDefaultClients = 300;
+#else
+  constexpr unsigned kDefaultClients = 1000;
+#endif
+  const unsigned clients = envNumber("WBEM_E2E_CLIENTS", kDefaultClients);
+  constexpr unsigned kThreads = 4;
+  std::atomic<unsigned> next{0};
+  std::atomic<unsigned> failures{0};
+  std::mutex errorMutex;
+  std::string firstError;
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < kThreads; ++t)
+    threads.emplace_back([&] {
+      while (next.fetch_add(1) < clients) {
+        try {
+          const auto client = daemon.connect();
+          if (client->statistics().count("server.clients") == 0) throw std::runtime_error("no server.clients");
+        } catch (const std::exception& e) {
+          if (failures.fetch_add(1) == 0) {
+            std::lock_guard lock(errorMutex);
+            firstError = e.what();
+          }
+        }
+      }
+    });
+  for (std::thread& thread : threads) thread.join();
+  INFO("first failure: " << firstError);
+  CHECK(failures == 0);
+
+  // Events kept flowing through the churn and after it, every one in order.
+  const std::size_t afterChurn = sink->count();
+  REQUIRE(sink->waitForCount(afterChurn + 50, 30s));
+  const auto events = sink->events();
+  const std::size_t gap = firstGap(events);
+  INFO("events " << events.size() << ", first gap at " << gap);
+  CHECK(gap == events.size());
+  CHECK(sink->statuses().empty());
+
+  std::uint64_t clientsNow = 0;
+  CHECK(waitUntil([&] { return (clientsNow = statistic(*connection, "server.clients")) == baseline; }, 20s));
+  CHECK(clientsNow == baseline);
+  CHECK(statistic(*connection, "server.connections") >= clients);
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE("e2e 5: malformed frames close that connection only; a subscription keeps receiving") {
+  TempDir dir;
+  Daemon daemon(dir);
+  compileProviderMof(daemon);
+  const auto connection = daemon.connect();
+  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+  auto provider = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "10", "--wait-active"});
+  REQUIRE(sink->waitForCount(3, 30s));
+  const std::uint64_t errorsBefore = statistic(*connection, "server.protocolErrors");
+
+  // Each is shown the door: a Goodbye (after the daemon's Hello), then the end of the stream.
+  const std::string_view http = "GET / HTTP/1.1\r\nHost: wbemd\r\n\r\n";  // a length prefix of 542 MB
+  const std::vector<std::pair<std::string, std::vector<std::uint8_t>>> attacks{
+      {"garbage after the Hello", {0x03, 0x00, 0x00, 0x00, 0xc1, 0xc1, 0xc1}},  // 0xc1 is never msgpack
+      {"an oversized length prefix", {0xff, 0xff, 0xff, 0x7f}},
+      {"text instead of a Hello", std::vector<std::uint8_t>(http.begin(), http.end())},
+  };
+  for (const auto& [what, bytes] : attacks) {
+    INFO(what);
+    RawClient bad(daemon.socket());
+    if (what != "text instead of a Hello") bad.sendHello();
+    bad.send(bytes);
+    const auto frames = bad.framesUntilClosed();
+    REQUIRE_FALSE(frames.empty());
+    CHECK(frames.back() == static_cast<std::uint8_t>(Message::Goodbye));
+    CHECK(bad.eof());
+  }
+
+  // The subscriber never noticed: events keep coming, in order, and its call did not end.
+  const std::size_t seen = sink->count();
+  REQUIRE(sink->waitForCount(seen + 10, 30s));
+  CHECK(firstGap(sink->events()) == sink->count());
+  CHECK(sink->statuses().empty());
+  CHECK(statistic(*connection, "server.protocolErrors") == errorsBefore + attacks.size());
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE("e2e 6: a client that never reads loses events; another subscriber gets all of them promptly") {
+  TempDir dir;
+  Daemon daemon(dir);
+  compileProviderMof(daemon);
+  const auto connection = daemon.connect();
+  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+
+  // Subscribes, reads the Reply (so that its filter is live), then never reads again.
+  RawClient sleeper(daemon.socket(), 4096);
+  sleeper.sendHello();
+  sleeper.subscribe(1, "SELECT * FROM E2EEvent");
+  std::optional<wire::Frame> frame = sleeper.next();
+  if (frame && frame->type() == wire::kHelloMessage) frame = sleeper.next();
+  REQUIRE(frame);
+  REQUIRE(frame->type() == static_cast<std::uint8_t>(Message::Reply));
+  REQUIRE(frame->requestId() == 1);
+  REQUIRE_NOTHROW(wbem::protocol::replyResult(frame->body()));
+
+  // 3000 events of 4 KiB: 12 MiB, past the 8 MiB the daemon queues for one client.
+  constexpr std::uint32_t kEvents = 3000;
+  auto provider = startProvider(dir, daemon,
+                                {"--count", std::to_string(kEvents), "--burst", "30", "--interval-ms", "10",
+                                 "--payload-bytes", "4096", "--wait-active"});
+  requireOutput(*provider, "done", 60s);
+  const auto done = Clock::now();
+  INFO(provider->describe() << "\nwbemd:\n" << daemon.log());
+  REQUIRE(sink->waitForCount(kEvents, 30s));
+  const auto lag = std::chrono::duration_cast<Milliseconds>(Clock::now() - done);
+  CHECK(lag < scaled(10s));
+  const auto events = sink->events();
+  CHECK(events.size() == kEvents);
+  CHECK(events.front().seq == 0);
+  CHECK(firstGap(events) == events.size());
+  CHECK(sink->statuses().empty());
+
+  std::uint64_t dropped = 0;
+  CHECK(waitUntil([&] { return (dropped = statistic(*connection, "server.eventsDropped")) > 0; }, 30s));
+  CHECK(dropped > 0);
+  checkNoSanitizerReports(dir);
+}
