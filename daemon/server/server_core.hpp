@@ -175,8 +175,10 @@ struct Server::Core {
   PermanentSubscriptions* permanent;
   const ServerOptions options;
   std::filesystem::path socketPath;
-  server::asio::io_context io;
+  // The pool is declared first so that it is destroyed last: handlers still queued in `io` hold
+  // sessions, whose strands live in the pool's services.
   server::asio::thread_pool pool;
+  server::asio::io_context io;
   std::optional<server::asio::local::stream_protocol::acceptor> acceptor;
   std::thread ioThread;
   server::Counters counters;
