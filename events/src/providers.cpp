@@ -201,8 +201,9 @@ void EventService::Impl::adoptSubscriptions(detail::ProviderState& provider) {
         adopted.push_back(sub);  // its filter outlived an earlier object of this provider: tell the new one
         continue;
       }
-      const bool overlaps = std::any_of(provider.queries.begin(), provider.queries.end(),
-                                        [&](const auto& q) { return queriesOverlap(*q.filter, *sub->filter, *ns.ns); });
+      const bool overlaps =
+          std::any_of(provider.queries.begin(), provider.queries.end(),
+                      [&, &filter = *sub->filter](const auto& q) { return queriesOverlap(*q.filter, filter, *ns.ns); });
       if (!overlaps) continue;
       if (auto security = std::dynamic_pointer_cast<EventProviderSecurity>(provider.object)) {
         const Status s = security->accessCheck("WQL", sub->query, sub->permanent ? &sub->owner : nullptr);

@@ -95,7 +95,7 @@ void EventService::Impl::runDue(Clock::TimePoint now) {
     }
   }
   for (auto& [state, event] : timerEvents) {
-    const auto skip = event.get("TimerId").isNull() ? false : [&] {
+    const auto skip = event.get("TimerId").isNull() ? false : [&, state = state, &event = event] {
       std::lock_guard lock(mutex_);
       auto it = state->timers.find(event.get("TimerId").asString());
       return it != state->timers.end() && it->second.schedule.skipIfPassed();
