@@ -29,6 +29,7 @@
 #include <set>
 #include <spdlog/spdlog.h>
 #include <utility>
+#include <vector>
 
 #include "client_session.hpp"
 
@@ -160,6 +161,8 @@ struct Registration final : SessionListener, std::enable_shared_from_this<Regist
   void sendReply(std::uint64_t callId, std::uint64_t generation, Status status, const std::string& message);
   bool readyToSend();
   void dropQueued();
+  /// Calls the provider's cancelQuery unless it is unregistering. Delivery thread only.
+  void cancelQueryNow(std::uint32_t id);
 
   void onConnected() override;
   void onDisconnected(Status status, const std::string& message) override;
@@ -422,10 +425,23 @@ void Registration::onDisconnected(Status status, const std::string& message) {
   int current = state.load();
   while (current < kUnregistering && !state.compare_exchange_weak(current, kDisconnected)) {
   }
+  // The daemon's filters went with the connection: the provider cancels them, so that the
+  // newQuery calls of the next registration do not find it holding stale ones.
+  std::vector<std::uint32_t> cancelled(liveQueries.begin(), liveQueries.end());
   liveQueries.clear();
   liveQueryCount.store(0);
   dropQueued();
   spdlog::debug("decoupled provider {}: disconnected: {} ({})", name, message, statusName(status));
+  if (querySink && !cancelled.empty())
+    session->deliver([self = shared_from_this(), cancelled = std::move(cancelled)] {
+      for (const std::uint32_t id : cancelled) self->cancelQueryNow(id);
+    });
+}
+
+void Registration::cancelQueryNow(std::uint32_t id) {
+  if (state.load() >= kUnregistering) return;
+  const Status status = querySink->cancelQuery(id);
+  if (isError(status)) spdlog::info("decoupled provider {}: cancelQuery {} returned {}", name, id, statusName(status));
 }
 
 void Registration::dropQueued() {
@@ -482,12 +498,7 @@ void Registration::onMessage(Message type, std::uint64_t requestId, const msgpac
       liveQueries.erase(id);
       liveQueryCount.store(liveQueries.size());
       if (!querySink) return;
-      session->deliver([self, id] {
-        if (self->state.load() >= kUnregistering) return;
-        const Status status = self->querySink->cancelQuery(id);
-        if (isError(status))
-          spdlog::info("decoupled provider {}: cancelQuery {} returned {}", self->name, id, statusName(status));
-      });
+      session->deliver([self, id] { self->cancelQueryNow(id); });
       return;
     }
     case Message::IndicateFailed: {

@@ -285,6 +285,14 @@ class TestProvider : public EventProvider,
     std::lock_guard lock(mutex);
     return sink;
   }
+  std::size_t queryCount() {
+    std::lock_guard lock(mutex);
+    return queries.size();
+  }
+  std::vector<std::uint32_t> cancelledQueries() {
+    std::lock_guard lock(mutex);
+    return cancelled;
+  }
   int provideCount() {
     std::lock_guard lock(mutex);
     return provided;
@@ -343,6 +351,16 @@ std::uint64_t subscribe(FakeDaemon& daemon, Connection& connection, const std::s
   daemon.reply(request.id);
   REQUIRE(started.get() == WBEM_S_NO_ERROR);
   return request.id;
+}
+
+// The daemon's NewQuery for filter `id` ("SELECT * FROM E") to the provider registered as `handle`.
+void sendNewQuery(FakeDaemon& daemon, std::uint64_t handle, std::uint32_t id) {
+  daemon.send(Message::NewQuery, handle, [id](wire::Packer& packer, wire::ObjectEncoder&) {
+    packer.pack_array(3);
+    packer.pack_uint32(id);
+    protocol::packString(packer, "WQL");
+    protocol::packString(packer, "SELECT * FROM E");
+  });
 }
 
 }  // namespace
@@ -610,12 +628,7 @@ TEST_CASE("a decoupled provider registers, gets the daemon's calls and indicates
   });
   REQUIRE(eventually([&] { return provider->provideCount() == 1; }));
   CHECK(provider->currentSink() == sink);
-  daemon.send(Message::NewQuery, handle, [](wire::Packer& packer, wire::ObjectEncoder&) {
-    packer.pack_array(3);
-    packer.pack_uint32(7);
-    protocol::packString(packer, "WQL");
-    protocol::packString(packer, "SELECT * FROM E");
-  });
+  sendNewQuery(daemon, handle, 7);
   REQUIRE(eventually([&] { return sink->isActive() == WBEM_S_NO_ERROR; }));
   daemon.send(Message::AccessCheck, 901, [&](wire::Packer& packer, wire::ObjectEncoder&) {
     packer.pack_array(3);
@@ -706,12 +719,16 @@ TEST_CASE("a decoupled provider registers again by itself after the daemon resta
       packer.pack_array(1);
       packer.pack_int32(0);
     });
+    sendNewQuery(daemon, reg.id, 7);
+    REQUIRE(eventually([&] { return provider->queryCount() == 1; }));
     REQUIRE(eventually([&] { return provider->provideCount() == 1; }));
     handle = reg.id;
   }  // the daemon goes away
 
   std::shared_ptr<EventSink> sink = provider->currentSink();
   REQUIRE(eventually([&] { return sink->isActive() == WBEM_S_FALSE; }));
+  // Its filters went with it: the provider is told, so the next newQuery(7) finds nothing stale.
+  REQUIRE(eventually([&] { return provider->cancelledQueries() == std::vector<std::uint32_t>{7}; }));
   std::this_thread::sleep_for(120ms);                         // a failed attempt or two
   CHECK(sink->indicate(schema.event(0)) == WBEM_S_NO_ERROR);  // dropped: no daemon
 
@@ -726,6 +743,8 @@ TEST_CASE("a decoupled provider registers again by itself after the daemon resta
     packer.pack_int32(0);
   });
   REQUIRE(eventually([&] { return provider->provideCount() == 2; }));
+  sendNewQuery(restarted, reg.id, 7);
+  REQUIRE(eventually([&] { return provider->queryCount() == 2; }));
   CHECK(provider->currentSink() == sink);  // the same sink, now on the new connection
   REQUIRE(sink->indicate(schema.event(5)) == WBEM_S_NO_ERROR);
   const Msg indicate = restarted.expect(Message::Indicate);
