@@ -379,14 +379,40 @@ void RequestHandlers::dispatchMore(Session& s, const wire::Frame& frame) {
     }
     case Message::Statistics: {
       run(s, id, [&core]() -> PackResult {
-        auto counters = std::make_shared<std::map<std::string, std::uint64_t>>();
-        // Server::statistics() reads the same counters; Core cannot reach its Server.
-        *counters = Server::Core::statistics(core);
-        return [counters](wire::Packer& packer, wire::ObjectEncoder&) {
+        auto events = std::make_shared<EventServiceStatistics>(core.service.statistics());
+        // Server::statistics() gives the same counters; Core cannot reach its Server.
+        auto counters = std::make_shared<std::map<std::string, std::uint64_t>>(Server::Core::totals(core, *events));
+        return [events, counters](wire::Packer& packer, wire::ObjectEncoder&) {
+          packer.pack_array(3);
           packer.pack_map(static_cast<std::uint32_t>(counters->size()));
           for (const auto& [key, value] : *counters) {
             protocol::packString(packer, key);
             packer.pack_uint64(value);
+          }
+          packer.pack_array(static_cast<std::uint32_t>(events->providers.size()));
+          for (const ProviderStatistics& provider : events->providers) {
+            packer.pack_array(6);
+            protocol::packString(packer, protocol::canonicalNamespace(provider.namespaceName));
+            protocol::packString(packer, provider.name);
+            packer.pack(provider.bound);
+            packer.pack_uint64(provider.filters);
+            packer.pack_uint64(provider.indicated);
+            packer.pack_uint64(provider.rejectedBusy);
+          }
+          packer.pack_array(static_cast<std::uint32_t>(events->consumers.size()));
+          for (const ConsumerStatistics& consumer : events->consumers) {
+            packer.pack_array(11);
+            packer.pack_uint64(consumer.id);
+            protocol::packString(packer, protocol::canonicalNamespace(consumer.namespaceName));
+            protocol::packString(packer, consumer.query);
+            protocol::packString(packer, consumer.consumer);
+            packer.pack_uint32(consumer.ownerUid);
+            packer.pack(consumer.permanent);
+            packer.pack_uint64(consumer.delivered);
+            packer.pack_uint64(consumer.dropped);
+            packer.pack_uint64(consumer.failures);
+            packer.pack_uint64(consumer.queuedEvents);
+            packer.pack_uint64(consumer.queuedBytes);
           }
         };
       });

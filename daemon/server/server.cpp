@@ -102,8 +102,7 @@ std::shared_ptr<server::RaiseProvider> Server::Core::raiser(const std::string& n
   return provider;
 }
 
-std::map<std::string, std::uint64_t> Server::Core::statistics(const Core& core) {
-  const EventServiceStatistics events = core.service.statistics();
+std::map<std::string, std::uint64_t> Server::Core::totals(const Core& core, const EventServiceStatistics& events) {
   std::map<std::string, std::uint64_t> result{
       {"service.indicated", events.indicated},
       {"service.rejectedBusy", events.rejectedBusy},
@@ -192,6 +191,8 @@ void Server::stop(Status reason) {
   spdlog::info("stopped listening on {}", core_->socketPath.string());
 }
 
-std::map<std::string, std::uint64_t> Server::statistics() const { return Core::statistics(*core_); }
+std::map<std::string, std::uint64_t> Server::statistics() const {
+  return Core::totals(*core_, core_->service.statistics());
+}
 
 }  // namespace wbem

@@ -195,8 +195,8 @@ struct Server::Core {
   /// The raise provider of `ns`, registered on first use.
   std::shared_ptr<server::RaiseProvider> raiser(const std::string& ns);
   static std::string registryKey(std::string_view ns, std::string_view name);
-  /// The counters of Server::statistics().
-  static std::map<std::string, std::uint64_t> statistics(const Core& core);
+  /// The counters of Server::statistics(), with the event service's totals from `events`.
+  static std::map<std::string, std::uint64_t> totals(const Core& core, const EventServiceStatistics& events);
 };
 
 }  // namespace wbem

@@ -315,18 +315,43 @@ std::vector<SubscriptionInfo> Connection::listSubscriptions() const {
   return std::move(*out);
 }
 
-std::map<std::string, std::uint64_t> Connection::statistics() const {
-  auto out = std::make_shared<std::map<std::string, std::uint64_t>>();
+DaemonStatistics Connection::statistics() const {
+  auto out = std::make_shared<DaemonStatistics>();
   session_->call(
       Message::Statistics, [](Packer& packer, ObjectEncoder&) { packer.pack_array(0); },
       [out](const msgpack::object& result, ObjectDecoder&) {
-        if (result.type != msgpack::type::MAP)
-          wire::detail::invalidStream("Statistics result: a map expected, got " +
-                                      std::string(wire::detail::kindName(result)));
-        for (std::uint32_t i = 0; i < result.via.map.size; ++i) {
-          const msgpack::object_kv& entry = result.via.map.ptr[i];
-          (*out)[std::string(textOf(entry.key, "Statistics name"))] =
+        protocol::BodyReader parts(result, "Statistics result", 3, 3);
+        const msgpack::object& counters = parts.any("counters");
+        if (counters.type != msgpack::type::MAP)
+          wire::detail::invalidStream("Statistics counters: a map expected, got " +
+                                      std::string(wire::detail::kindName(counters)));
+        for (const msgpack::object_kv& entry : std::span(counters.via.map.ptr, counters.via.map.size))
+          out->counters[std::string(textOf(entry.key, "Statistics name"))] =
               wire::detail::unsignedOf(entry.val, UINT64_MAX, "Statistics value");
+        for (const msgpack::object& row : parts.array("providers", SIZE_MAX)) {
+          protocol::BodyReader fields(row, "Statistics provider", 6, 6);
+          ProviderStatistics& provider = out->providers.emplace_back();
+          provider.namespaceName = fields.string("namespace");
+          provider.name = fields.string("name");
+          provider.bound = fields.boolean("bound");
+          provider.filters = fields.unsignedInt("filters", SIZE_MAX);
+          provider.indicated = fields.unsignedInt("indicated");
+          provider.rejectedBusy = fields.unsignedInt("rejectedBusy");
+        }
+        for (const msgpack::object& row : parts.array("consumers", SIZE_MAX)) {
+          protocol::BodyReader fields(row, "Statistics consumer", 11, 11);
+          ConsumerStatistics& consumer = out->consumers.emplace_back();
+          consumer.id = fields.unsignedInt("id");
+          consumer.namespaceName = fields.string("namespace");
+          consumer.query = fields.string("query");
+          consumer.consumer = fields.string("consumer");
+          consumer.ownerUid = static_cast<std::uint32_t>(fields.unsignedInt("ownerUid", UINT32_MAX));
+          consumer.permanent = fields.boolean("permanent");
+          consumer.delivered = fields.unsignedInt("delivered");
+          consumer.dropped = fields.unsignedInt("dropped");
+          consumer.failures = fields.unsignedInt("failures");
+          consumer.queuedEvents = fields.unsignedInt("queuedEvents", SIZE_MAX);
+          consumer.queuedBytes = fields.unsignedInt("queuedBytes");
         }
       });
   return std::move(*out);

@@ -102,7 +102,7 @@ bool EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQue
       continue;
     }
     if (now - d.queuedAt > maxWait) {  // waited longer than MaxWaitOnEvents: discarded
-      dropped_.fetch_add(1, std::memory_order_relaxed);
+      countDropped(*consumer);
       if (!(d.flags & detail::kSystemDrop)) raiseDropped(*consumer, d.event, false, 0);
       d.event.reset();
       continue;
@@ -144,6 +144,11 @@ void EventService::Impl::growWorkersIfStuck(Clock::TimePoint) {
   workers_.emplace_back([this, busy = busySince_.back().get()] { workerLoop(busy); });
 }
 
+void EventService::Impl::countDropped(detail::ConsumerQueue& consumer) {
+  dropped_.fetch_add(1, std::memory_order_relaxed);
+  consumer.dropped_.fetch_add(1, std::memory_order_relaxed);
+}
+
 void EventService::Impl::discard(detail::ConsumerQueue& consumer) {
   detail::Delivery d;
   while (consumer.queue_.try_dequeue(d)) {
@@ -170,9 +175,11 @@ void EventService::Impl::callConsumer(detail::ConsumerQueue& consumer, std::span
   }
   if (!isError(status)) {
     delivered_.fetch_add(events.size(), std::memory_order_relaxed);
+    consumer.delivered_.fetch_add(events.size(), std::memory_order_relaxed);
     return;
   }
   failures_.fetch_add(events.size(), std::memory_order_relaxed);
+  consumer.failures_.fetch_add(events.size(), std::memory_order_relaxed);
   if (description.empty()) description = statusText(status);
   for (const ObjectPtr& e : events) raiseFailure(consumer, e, status, description);
 }

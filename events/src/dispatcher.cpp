@@ -201,7 +201,7 @@ void EventService::Impl::stage(unsigned index, const std::shared_ptr<detail::Con
   const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed) + staged.bytes;
   const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed) + stagedTotal;
   if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    countDropped(*consumer);
     if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
     return;
   }
@@ -234,7 +234,7 @@ void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& c
   const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed);
   const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed);
   if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
-    dropped_.fetch_add(1, std::memory_order_relaxed);
+    countDropped(*consumer);
     if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
     return;
   }

@@ -4,12 +4,11 @@
 // on the provider's thread and no free on the consumer's.
 
 #include <wbem/classobject.hpp>
+#include <wbem/detail/concurrent_queue.hpp>
 
 #include <atomic>
 #include <cstddef>
 #include <memory>
-
-#include <wbem/detail/concurrent_queue.hpp>
 
 namespace wbem::detail {
 

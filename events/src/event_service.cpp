@@ -5,6 +5,7 @@
 #include <wbem/objectpath.hpp>
 
 #include <algorithm>
+#include <map>
 #include <spdlog/spdlog.h>
 
 #include "persistence.hpp"
@@ -589,6 +590,7 @@ Status EventService::pull(SubscriptionId id, std::uint32_t timeoutMs, std::size_
     consumer->bytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
     impl_->queuedTotalBytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
     impl_->delivered_.fetch_add(1, std::memory_order_relaxed);
+    consumer->delivered_.fetch_add(1, std::memory_order_relaxed);
     out.push_back(std::move(d.event));
     ++got;
   }
@@ -632,11 +634,19 @@ bool EventService::waitIdle(std::chrono::milliseconds timeout) {
 
 EventServiceStatistics EventService::statistics() const {
   EventServiceStatistics stats;
+  // Sinks are looked up by their provider's address, never followed: a sink outlives its activation.
+  std::map<const detail::ProviderState*, std::pair<std::uint64_t, std::uint64_t>> bySink;
   {
     std::lock_guard lock(impl_->sinksMutex_);
     for (const auto& sink : impl_->sinks_) {
-      stats.indicated += sink->dispatched_.load(std::memory_order_relaxed);
-      stats.rejectedBusy += sink->rejected_.load(std::memory_order_relaxed);
+      const std::uint64_t indicated = sink->dispatched_.load(std::memory_order_relaxed);
+      const std::uint64_t rejected = sink->rejected_.load(std::memory_order_relaxed);
+      stats.indicated += indicated;
+      stats.rejectedBusy += rejected;
+      if (!sink->provider_) continue;
+      auto& [providerIndicated, providerRejected] = bySink[sink->provider_];
+      providerIndicated += indicated;
+      providerRejected += rejected;
     }
   }
   std::lock_guard lock(impl_->mutex_);
@@ -646,10 +656,38 @@ EventServiceStatistics EventService::statistics() const {
   {
     std::shared_lock table(impl_->tableMutex_);
     stats.subscriptions = impl_->table_.size();
+    for (const auto& [id, sub] : impl_->table_) {
+      const detail::ConsumerQueue& consumer = *sub->consumer;
+      stats.consumers.push_back(ConsumerStatistics{
+          .id = id,
+          .namespaceName = sub->ns->ns->name(),
+          .query = sub->query,
+          .consumer = consumer.path(),
+          .ownerUid = sub->owner.uid,
+          .permanent = sub->permanent,
+          .delivered = consumer.delivered_.load(std::memory_order_relaxed),
+          .dropped = consumer.dropped_.load(std::memory_order_relaxed),
+          .failures = consumer.failures_.load(std::memory_order_relaxed),
+          .queuedEvents = consumer.queue_.size_approx(),
+          .queuedBytes = consumer.bytes_.load(std::memory_order_relaxed),
+      });
+    }
   }
+  std::sort(stats.consumers.begin(), stats.consumers.end(), [](auto& a, auto& b) { return a.id < b.id; });
   for (const auto& [name, state] : impl_->namespaces_)
-    for (const auto& [pname, provider] : state->providers)
-      if (provider->concernedCount.load() > 0) ++stats.activeProviders;
+    for (const auto& [pname, provider] : state->providers) {
+      const auto filters = static_cast<std::size_t>(provider->concernedCount.load());
+      if (filters > 0) ++stats.activeProviders;
+      const auto counts = bySink.find(provider.get());
+      stats.providers.push_back(ProviderStatistics{
+          .namespaceName = state->ns->name(),
+          .name = provider->name,
+          .bound = provider->object != nullptr,
+          .filters = filters,
+          .indicated = counts == bySink.end() ? 0 : counts->second.first,
+          .rejectedBusy = counts == bySink.end() ? 0 : counts->second.second,
+      });
+    }
   {
     std::lock_guard workers(impl_->workersMutex_);
     stats.deliveryThreads = impl_->workers_.size();

@@ -106,6 +106,8 @@ class ConsumerQueue {
   std::atomic<std::uint64_t> bytes_{0};
   std::atomic<bool> scheduled_{false};  // on the workers' run queue or being drained
   std::atomic<bool> cancelled_{false};
+  // For statistics(): counted where the service's totals are.
+  std::atomic<std::uint64_t> delivered_{0}, dropped_{0}, failures_{0};
   std::mutex deliverMutex_;  // held while the sink is called; cancel() takes it to wait
   // What each dispatcher matched for this consumer in its current batch, queued in one bulk
   // operation at the batch's end (one entry per dispatcher; each touches only its own).
@@ -263,6 +265,8 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   /// __ConsumerFailureEvent for each. The caller holds the consumer's deliverMutex_.
   void callConsumer(detail::ConsumerQueue& consumer, std::span<const ObjectPtr> events);
   void discard(detail::ConsumerQueue& consumer);
+  // Counts an event dropped for `consumer`, in its counters and the service's.
+  void countDropped(detail::ConsumerQueue& consumer);
 
   // providers.cpp
   void loadRegistrations(detail::ProviderState& provider);

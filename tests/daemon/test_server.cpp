@@ -356,7 +356,9 @@ TEST_CASE("statistics and the socket file follow the server's life") {
     auto reply = client.next();
     REQUIRE(reply);
     std::map<std::string, std::uint64_t> counters;
-    protocol::replyResult(reply->body()).convert(counters);
+    const msgpack::object& result = protocol::replyResult(reply->body());
+    REQUIRE(result.type == msgpack::type::ARRAY);
+    result.via.array.ptr[0].convert(counters);  // [counters, providers, consumers]
     CHECK(counters.at("server.clients") == 1);
     CHECK(counters.at("server.connections") >= 1);
 

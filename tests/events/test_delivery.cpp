@@ -122,6 +122,11 @@ TEST_CASE("a full consumer queue drops events with __EventQueueOverflowEvent for
   CHECK(overflows.size() == stats.dropped);
   CHECK(received.size() + stats.dropped == 101);
   CHECK(received.size() > 1);
+  const auto slowStats = std::find_if(stats.consumers.begin(), stats.consumers.end(),
+                                      [&](const ConsumerStatistics& c) { return c.id == slowId; });
+  REQUIRE(slowStats != stats.consumers.end());
+  CHECK(slowStats->dropped == stats.dropped);  // every drop was this consumer's
+  CHECK(slowStats->delivered == received.size());
   for (const ObjectPtr& e : overflows) {
     CHECK(e->className() == "__EventQueueOverflowEvent");
     CHECK(e->get("IntendedConsumer").asString() == "__TemporaryConsumer.Id=" + std::to_string(slowId));
@@ -221,6 +226,8 @@ TEST_CASE("a failing consumer raises __ConsumerFailureEvent while a healthy one 
   CHECK_FALSE(events[0]->get("ErrorDescription").isNull());
   const EventServiceStatistics stats = f.service.statistics();
   CHECK(stats.consumerFailures == 1);
+  for (const ConsumerStatistics& consumer : stats.consumers)
+    CHECK(consumer.failures == (consumer.id == failingId ? 1u : 0u));
   CHECK(failing->statuses().empty());  // a failure does not end the subscription
 }
 

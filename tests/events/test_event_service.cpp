@@ -292,10 +292,37 @@ TEST_CASE("statistics count indications, deliveries, subscriptions and providers
   CHECK(mid.dropped == 0);
   CHECK(mid.consumerFailures == 0);
   CHECK(mid.rejectedBusy == 0);
+  // Per provider: P raised all three and serves the three filters.
+  REQUIRE(mid.providers.size() == 1);
+  CHECK(mid.providers[0].namespaceName == "root\\test");
+  CHECK(mid.providers[0].name == "P");
+  CHECK(mid.providers[0].bound);
+  CHECK(mid.providers[0].filters == 3);
+  CHECK(mid.providers[0].indicated == 3);
+  CHECK(mid.providers[0].rejectedBusy == 0);
+  // Per consumer, by subscription id: what each got, and what waits for the pull.
+  REQUIRE(mid.consumers.size() == 3);
+  CHECK(mid.consumers[0].query == "SELECT * FROM E");
+  CHECK(mid.consumers[0].delivered == 3);
+  CHECK(mid.consumers[1].query == "SELECT * FROM E WHERE N > 1");
+  CHECK(mid.consumers[1].delivered == 2);
+  CHECK(mid.consumers[1].namespaceName == "root\\test");
+  CHECK_FALSE(mid.consumers[1].permanent);
+  CHECK(mid.consumers[2].id == pullId);
+  CHECK(mid.consumers[2].consumer == "__TemporaryConsumer.Id=" + std::to_string(pullId));
+  CHECK(mid.consumers[2].delivered == 0);
+  CHECK(mid.consumers[2].queuedEvents == 1);
+  CHECK(mid.consumers[2].queuedBytes > 0);
+  for (const ConsumerStatistics& consumer : mid.consumers) {
+    CHECK(consumer.dropped == 0);
+    CHECK(consumer.failures == 0);
+  }
 
   std::vector<ObjectPtr> out;
   CHECK(f.service.pull(pullId, 0, 1, out) == WBEM_S_NO_ERROR);
   CHECK(f.service.statistics().delivered == 6);
+  CHECK(f.service.statistics().consumers[2].delivered == 1);
+  CHECK(f.service.statistics().consumers[2].queuedEvents == 0);
   CHECK(f.service.cancel(pullId));
   CHECK(f.service.statistics().subscriptions == 2);
 }

@@ -20,6 +20,7 @@
 // the daemon (which drops what a client does not read, see docs/daemon.md).
 
 #include <wbem/classobject.hpp>
+#include <wbem/event_service.hpp>  // ProviderStatistics, ConsumerStatistics
 #include <wbem/namespace.hpp>
 #include <wbem/object_sink.hpp>
 #include <wbem/objectpath.hpp>
@@ -56,6 +57,13 @@ struct SubscriptionInfo {
   std::string query;     // the filter's query
   bool active = false;   // delivering
   std::string reason;    // why not, when inactive
+};
+
+/// The daemon's counters (Connection::statistics, `wbemctl stats`).
+struct DaemonStatistics {
+  std::map<std::string, std::uint64_t> counters;  // service.* and server.* totals, by name
+  std::vector<ProviderStatistics> providers;      // every event provider, by namespace and name
+  std::vector<ConsumerStatistics> consumers;      // every live subscription, by id
 };
 
 class EventEnumeratorProxy;
@@ -118,8 +126,9 @@ class Connection {
 
   /// The permanent subscriptions of this namespace, active or not with the reason. Thread-safe.
   std::vector<SubscriptionInfo> listSubscriptions() const;
-  /// The daemon's counters (events in/out, drops, clients, ...). Thread-safe.
-  std::map<std::string, std::uint64_t> statistics() const;
+  /// The daemon's counters: totals (events in/out, drops, clients, ...), and per event provider
+  /// and per subscription's consumer (events in/out, queue depth, drops). Thread-safe.
+  DaemonStatistics statistics() const;
   /// Writes a consistent copy of the daemon's repository to `file` on the daemon's host (admins
   /// only). Throws wbem::Error. Thread-safe.
   void backup(const std::filesystem::path& file) const;

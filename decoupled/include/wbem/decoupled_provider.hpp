@@ -17,9 +17,10 @@
 // newQuery, cancelQuery, accessCheck, initialize) run on the library's delivery thread, one at a
 // time. The sink's indicate never blocks on the daemon: events are batched and sent by the I/O
 // thread; when the daemon is unreachable they are dropped and counted (there is no one to deliver
-// them to). When the daemon goes away the library reconnects with backoff (50 ms doubling to 5 s)
-// and registers again, without the provider's code doing anything; the daemon then calls
-// provideEvents and newQuery for every live filter again.
+// them to). When the daemon goes away the provider gets cancelQuery for each filter it had; the
+// library reconnects with backoff (50 ms doubling to 5 s) and registers again, without the
+// provider's code doing anything; the daemon then calls provideEvents and newQuery for every live
+// filter again.
 
 #include <wbem/client.hpp>
 #include <wbem/event_provider.hpp>

@@ -26,7 +26,10 @@
 //   Raise                  [ns, [Object...]]                → nil (extrinsic events, admins only)
 //   ListSubscriptions      [ns]                             → [[filter, consumer, query, active,
 //                                                               reason]...] (permanent ones)
-//   Statistics             []                               → {name: uint64}
+//   Statistics             []                               → [{name: uint64}, providers, consumers]
+//                          providers: [[ns, name, bound, filters, indicated, rejectedBusy]...]
+//                          consumers: [[id, ns, query, consumer, ownerUid, permanent, delivered,
+//                                       dropped, failures, queuedEvents, queuedBytes]...]
 //   Backup, Restore        [file]                           → nil (a path on the daemon's host)
 //   RegisterProvider       [scope, name, user, locale, flags, capabilities] → nil; the
 //                          requestId is the registration's handle from then on. The daemon

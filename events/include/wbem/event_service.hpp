@@ -105,6 +105,31 @@ struct ArbitratorLimits {
   std::chrono::milliseconds maxWaitOnEvents{2000};
 };
 
+/// One event provider's counters (`wbemctl stats`), over all its activations.
+struct ProviderStatistics {
+  std::string namespaceName;
+  std::string name;
+  bool bound = false;              // a provider object is bound under this name
+  std::size_t filters = 0;         // live filters it serves (0: inactive)
+  std::uint64_t indicated = 0;     // events it raised that reached the dispatcher
+  std::uint64_t rejectedBusy = 0;  // events its sinks refused with WBEM_E_SERVER_TOO_BUSY
+};
+
+/// One subscription's consumer counters (`wbemctl stats`).
+struct ConsumerStatistics {
+  SubscriptionId id = 0;
+  std::string namespaceName;
+  std::string query;
+  std::string consumer;  // the consumer's path (__TemporaryConsumer.Id=N for a temporary one)
+  std::uint32_t ownerUid = 0;
+  bool permanent = false;
+  std::uint64_t delivered = 0;   // events handed to the consumer (or pulled)
+  std::uint64_t dropped = 0;     // events dropped for it: queue full or waited too long
+  std::uint64_t failures = 0;    // events in consumer calls that failed
+  std::size_t queuedEvents = 0;  // waiting in its queue now (approximate)
+  std::uint64_t queuedBytes = 0;
+};
+
 /// Counters, for tests, benchmarks and `wbemctl`.
 struct EventServiceStatistics {
   std::uint64_t indicated = 0;         // events accepted from sinks and matched (counted at dispatch)
@@ -115,6 +140,8 @@ struct EventServiceStatistics {
   std::size_t subscriptions = 0;
   std::size_t activeProviders = 0;
   std::size_t deliveryThreads = 0;
+  std::vector<ProviderStatistics> providers;  // by namespace, then name
+  std::vector<ConsumerStatistics> consumers;  // by subscription id
 };
 
 /// The event service. Every public member function is thread-safe unless it says otherwise.
