@@ -68,8 +68,10 @@ class Session : public std::enable_shared_from_this<Session> {
   /// when the connection ends. Any thread but the I/O thread.
   Status call(Message type, const std::function<void(wire::Packer&)>& packBody);
   /// Calls `done` with the provider's Reply status when it comes (or the failure as in call()),
-  /// without waiting. Any thread.
-  void callAsync(Message type, const std::function<void(wire::Packer&)>& packBody, std::function<void(Status)> done);
+  /// without waiting. Returns the call's id (0 when the connection had ended and `done` ran
+  /// already). Any thread.
+  std::uint64_t callAsync(Message type, const std::function<void(wire::Packer&)>& packBody,
+                          std::function<void(Status)> done);
 
   const Principal& principal() const noexcept { return principal_; }
   std::uint64_t id() const noexcept { return id_; }

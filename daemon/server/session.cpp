@@ -233,31 +233,35 @@ void Session::post(std::function<void()> handler) { asio::post(strand_, std::mov
 Status Session::call(Message type, const std::function<void(wire::Packer&)>& packBody) {
   auto state = std::make_shared<std::pair<std::mutex, std::condition_variable>>();
   auto result = std::make_shared<std::optional<Status>>();
-  callAsync(type, packBody, [state, result](Status status) {
+  const std::uint64_t callId = callAsync(type, packBody, [state, result](Status status) {
     std::lock_guard lock(state->first);
     *result = status;
     state->second.notify_all();
   });
   std::unique_lock lock(state->first);
-  if (!state->second.wait_for(lock, core_.options.providerCallTimeout, [&] { return result->has_value(); })) {
-    return WBEM_E_PROVIDER_TIMED_OUT;  // a late Reply finds its call gone from calls_ only once
-  }
-  return **result;
+  if (state->second.wait_for(lock, core_.options.providerCallTimeout, [&] { return result->has_value(); }))
+    return **result;
+  lock.unlock();
+  // Forgotten, so that a provider that never answers does not grow calls_; a late Reply is ignored.
+  std::lock_guard calls(stateMutex_);
+  calls_.erase(callId);
+  return WBEM_E_PROVIDER_TIMED_OUT;
 }
 
-void Session::callAsync(Message type, const std::function<void(wire::Packer&)>& packBody,
-                        std::function<void(Status)> done) {
+std::uint64_t Session::callAsync(Message type, const std::function<void(wire::Packer&)>& packBody,
+                                 std::function<void(Status)> done) {
   std::uint64_t callId = 0;
   {
     std::lock_guard lock(stateMutex_);
     if (cleanedUp_) {
       done(WBEM_E_TRANSPORT_FAILURE);
-      return;
+      return 0;
     }
     callId = nextCallId_++;
     calls_[callId] = PendingCall{std::move(done)};
   }
   send(type, callId, [&](wire::Packer& packer, wire::ObjectEncoder&) { packBody(packer); });
+  return callId;
 }
 
 void Session::onReply(const wire::Frame& frame) {

@@ -85,7 +85,14 @@ int run(const Settings& settings, int readyFd) {
   if (!settings.adminGroup.empty()) ::setenv("WBEM_ADMIN_GROUP", settings.adminGroup.c_str(), 1);
   const std::filesystem::path dataDir =
       settings.dataDir.empty() ? defaultDataDir() : std::filesystem::path(settings.dataDir);
-  std::filesystem::create_directories(dataDir);
+  // Only the daemon reads or writes the repository; clients reach it through the socket, where
+  // they are judged. A directory the administrator chose is left as it is, with a warning if others
+  // may write to it.
+  namespace fs = std::filesystem;
+  if (fs::create_directories(dataDir))
+    fs::permissions(dataDir, fs::perms::owner_all);
+  else if ((fs::status(dataDir).permissions() & (fs::perms::group_write | fs::perms::others_write)) != fs::perms::none)
+    spdlog::warn("data directory {} is writable by others: they could change the repository", dataDir.string());
 
   // Signals are taken by sigwait in this thread only: blocked before any thread starts.
   sigset_t signals;
