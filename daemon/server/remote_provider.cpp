@@ -16,7 +16,11 @@ RemoteProvider::RemoteProvider(std::weak_ptr<Session> session, std::uint64_t han
       name_(std::move(name)) {}
 
 Status RemoteProvider::provideEvents(std::shared_ptr<EventSink> sink, std::int32_t flags) {
-  sink_.store(std::move(sink));
+  {
+    std::lock_guard lock(securityMutex_);
+    if (security_) sink->setSinkSecurity(*security_);
+    sink_.store(std::move(sink));
+  }
   if (!(capabilities_ & protocol::kProvidesEvents)) return WBEM_S_NO_ERROR;
   if (auto session = session_.lock())
     session->send(Message::ProvideEvents, handle_, [&](wire::Packer& packer, wire::ObjectEncoder&) {
@@ -80,10 +84,16 @@ Status RemoteProvider::initialize(const ProviderInitContext& context, std::share
   return WBEM_S_NO_ERROR;
 }
 
-Status RemoteProvider::indicate(std::span<const ClassObject> events) {
+Status RemoteProvider::indicate(std::span<const ClassObject> events, bool subjectToSds) {
   const std::shared_ptr<EventSink> sink = sink_.load();
   if (!sink) return WBEM_S_FALSE;
-  return sink->indicate(events);
+  return sink->indicate(events, subjectToSds);
+}
+
+void RemoteProvider::setSinkSecurity(SecurityDescriptor descriptor) {
+  std::lock_guard lock(securityMutex_);
+  if (const std::shared_ptr<EventSink> sink = sink_.load()) sink->setSinkSecurity(descriptor);
+  security_ = std::move(descriptor);
 }
 
 Status RaiseProvider::provideEvents(std::shared_ptr<EventSink> sink, std::int32_t) {

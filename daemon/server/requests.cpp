@@ -134,6 +134,9 @@ struct RequestHandlers {
       case Message::Indicate:
         s.onIndicate(frame);
         return;
+      case Message::SetSinkSecurity:
+        s.onSetSinkSecurity(frame);
+        return;
       case Message::GetObject: {
         protocol::BodyReader body(frame.body(), name, 2, 2);
         std::string ns = protocol::canonicalNamespace(body.string("namespace"));
@@ -530,22 +533,42 @@ Outcome RequestHandlers::registerProvider(Session& s, Server::Core& core, const 
 void Session::onFrame(const wire::Frame& frame) { RequestHandlers::dispatch(*this, frame); }
 
 void Session::onIndicate(const wire::Frame& frame) {
-  protocol::BodyReader body(frame.body(), "Indicate", 2, 2);
+  protocol::BodyReader body(frame.body(), "Indicate", 2, 3);
   const std::uint64_t handle = body.unsignedInt("handle");
   const std::vector<ClassObject> events = decodeObjects(objects_, body.array("events", kMaxObjectsPerMessage));
-  std::shared_ptr<RemoteProvider> provider;
-  {
-    std::lock_guard lock(stateMutex_);
-    auto it = providers_.find(handle);
-    if (it != providers_.end()) provider = it->second;
-  }
+  const msgpack::object* subjectToSds = body.optional();
+  if (subjectToSds && subjectToSds->type != msgpack::type::BOOLEAN)
+    throw Error(WBEM_E_INVALID_STREAM, "Indicate: subjectToSds must be a boolean");
   core_.counters.providerEvents.fetch_add(events.size(), std::memory_order_relaxed);
   // Events decoded first either way: the object decoder must see every record in order.
+  const std::shared_ptr<RemoteProvider> provider = providerOf(handle);
   if (!provider) return;  // unregistered meanwhile: the client's sink already refuses new ones
+  reportIndicateFailure(handle, [&] { return provider->indicate(events, subjectToSds && subjectToSds->via.boolean); });
+}
+
+void Session::onSetSinkSecurity(const wire::Frame& frame) {
+  protocol::BodyReader body(frame.body(), "SetSinkSecurity", 2, 2);
+  const std::uint64_t handle = body.unsignedInt("handle");
+  const std::string_view sddl = body.string("sddl");
+  const std::shared_ptr<RemoteProvider> provider = providerOf(handle);
+  if (!provider) return;
+  reportIndicateFailure(handle, [&] {
+    provider->setSinkSecurity(SecurityDescriptor::parse(sddl));
+    return WBEM_S_NO_ERROR;
+  });
+}
+
+std::shared_ptr<RemoteProvider> Session::providerOf(std::uint64_t handle) {
+  std::lock_guard lock(stateMutex_);
+  auto it = providers_.find(handle);
+  return it == providers_.end() ? nullptr : it->second;
+}
+
+void Session::reportIndicateFailure(std::uint64_t handle, const std::function<Status()>& action) {
   Status status = WBEM_S_NO_ERROR;
   std::string message;
   try {
-    status = provider->indicate(events);
+    status = action();
   } catch (const Error& e) {
     status = e.status();
     message = e.message();

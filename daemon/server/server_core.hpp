@@ -83,6 +83,11 @@ class Session : public std::enable_shared_from_this<Session> {
   void onFrame(const wire::Frame& frame);
   void onReply(const wire::Frame& frame);
   void onIndicate(const wire::Frame& frame);
+  void onSetSinkSecurity(const wire::Frame& frame);
+  // The provider registered here under `handle`, or null.
+  std::shared_ptr<RemoteProvider> providerOf(std::uint64_t handle);
+  // Runs `action` (for the provider `handle`); a failure goes back as IndicateFailed.
+  void reportIndicateFailure(std::uint64_t handle, const std::function<Status()>& action);
   void writeSome();
   void fail(const Error& error);  // protocol error: Goodbye, close
   void closeNow();                // I/O thread
@@ -142,7 +147,10 @@ class RemoteProvider : public EventProvider,
 
   /// Hands events from the process to the service (I/O thread). Returns the sink's status;
   /// WBEM_S_FALSE when the service has not asked for events (no sink: nobody listens).
-  Status indicate(std::span<const ClassObject> events);
+  Status indicate(std::span<const ClassObject> events, bool subjectToSds);
+  /// The process's setSinkSecurity: applies to the service's sink now and to any it gets later.
+  /// Thread-safe.
+  void setSinkSecurity(SecurityDescriptor descriptor);
 
   const std::string& ns() const noexcept { return ns_; }
   const std::string& name() const noexcept { return name_; }
@@ -154,6 +162,8 @@ class RemoteProvider : public EventProvider,
   const std::string ns_;
   const std::string name_;
   std::atomic<std::shared_ptr<EventSink>> sink_;
+  std::mutex securityMutex_;  // security_, and setting it on a new sink
+  std::optional<SecurityDescriptor> security_;
 };
 
 /// The event provider behind `wbemctl raise` (Connection::raise): one per namespace, registered

@@ -10,9 +10,13 @@
 //    when the connection comes back): there is no one to deliver them to;
 //  - the daemon always gets kQuerySink, so that isActive() knows the live queries even when the
 //    provider object does not implement EventProviderQuerySink;
-//  - setSinkSecurity, getRestrictedSink and indicate(..., subjectToSds = true) need the daemon's
-//    schema and security, which the protocol does not carry: they fail with WBEM_E_NOT_SUPPORTED
-//    rather than deliver events to consumers the provider meant to exclude;
+//  - setSinkSecurity travels in the event queue (a SetSinkSecurity frame between the Indicate
+//    frames), so that it applies exactly to the events indicated after it, and is sent again after
+//    a reconnection; events indicated subject to their SECURITY_DESCRIPTOR go in frames of their
+//    own (Indicate's subjectToSds field);
+//  - getRestrictedSink needs the daemon's schema to compile the queries, which the process does
+//    not have: it fails with WBEM_E_NOT_SUPPORTED rather than deliver events the provider meant
+//    to restrict;
 //  - setBatchingParameters shapes the Indicate frames: MUST_NOT_BATCH one event per frame,
 //    MUST_BATCH holds events until maxBufferSize bytes (approximate) wait or the oldest waited
 //    maxSendLatencyMs, BATCH_IF_NEEDED (default) sends whatever has accumulated.
@@ -116,9 +120,12 @@ class DecoupledSink;
 struct Registration final : SessionListener, std::enable_shared_from_this<Registration> {
   enum State : int { kRegistering, kRegistered, kDisconnected, kUnregistering, kUnregistered };
 
+  /// An event, or (without one) a change of the sink's security descriptor.
   struct QueuedEvent {
     std::optional<ClassObject> object;  // optional: the queue needs default-constructible items
     std::uint64_t bytes = 0;
+    bool subjectToSds = false;
+    std::string sinkSecurity;  // SDDL, when `object` is empty
   };
 
   std::shared_ptr<ClientSession> session;
@@ -150,10 +157,15 @@ struct Registration final : SessionListener, std::enable_shared_from_this<Regist
   // I/O thread only.
   std::deque<QueuedEvent> staged;
   std::set<std::uint32_t> liveQueries;
+  std::optional<std::string> sinkSecurity;  // the last descriptor set, sent again on reconnection
   bool latencyTimerArmed = false;
   std::chrono::milliseconds retry{kFirstRetry};
 
   Status indicate(std::span<const ClassObject> objects, bool subjectToSds);
+  /// Queues a SetSinkSecurity behind the events indicated so far. Any thread.
+  Status setSinkSecurity(const SecurityDescriptor& descriptor);
+  /// Sends SetSinkSecurity with `sddl` for handle `h`. I/O thread.
+  void sendSinkSecurity(std::uint64_t h, const std::string& sddl);
   void wake();
   Status registerNow();
   Status unregister();
@@ -200,8 +212,11 @@ class DecoupledSink final : public EventSink {
     throw Error(WBEM_E_NOT_SUPPORTED, "a decoupled provider's sink cannot be restricted (no schema here)");
   }
 
-  void setSinkSecurity(const SecurityDescriptor&) override {
-    throw Error(WBEM_E_NOT_SUPPORTED, "the daemon protocol does not carry a decoupled sink's security descriptor");
+  void setSinkSecurity(const SecurityDescriptor& descriptor) override {
+    const std::shared_ptr<Registration> registration = owner_.lock();
+    if (!registration) throw Error(WBEM_E_PROVIDER_NOT_REGISTERED, "the provider is not registered");
+    const Status status = registration->setSinkSecurity(descriptor);
+    if (isError(status)) throw Error(status, "the sink's security descriptor cannot be queued");
   }
 
   Status setBatchingParameters(std::int32_t flags, std::uint32_t maxBufferSize,
@@ -246,7 +261,6 @@ class InitSink final : public ProviderInitSink {
 Status Registration::indicate(std::span<const ClassObject> objects, bool subjectToSds) {
   const int current = state.load(std::memory_order_acquire);
   if (current == kUnregistering || current == kUnregistered) return WBEM_E_PROVIDER_NOT_REGISTERED;
-  if (subjectToSds) return WBEM_E_NOT_SUPPORTED;
   for (const ClassObject& object : objects)
     if (!object.isInstance() || !isEventClass(object)) return WBEM_E_INVALID_PARAMETER;
   if (objects.empty()) return WBEM_S_NO_ERROR;
@@ -264,7 +278,7 @@ Status Registration::indicate(std::span<const ClassObject> objects, bool subject
   items.reserve(objects.size());
   std::uint64_t bytes = 0;
   for (const ClassObject& object : objects) {
-    QueuedEvent item{object, 0};
+    QueuedEvent item{object, 0, subjectToSds, {}};
     item.object->setOrigin({}, {});
     if (auto slot = item.object->slotOf("TIME_CREATED"); slot && item.object->get(*slot).isNull())
       item.object->putExact(*slot, Value(created));
@@ -281,6 +295,29 @@ Status Registration::indicate(std::span<const ClassObject> objects, bool subject
   firstPendingNs.compare_exchange_strong(none, steadyNowNs(), std::memory_order_relaxed);
   wake();
   return WBEM_S_NO_ERROR;
+}
+
+Status Registration::setSinkSecurity(const SecurityDescriptor& descriptor) {
+  const int current = state.load(std::memory_order_acquire);
+  if (current == kUnregistering || current == kUnregistered) return WBEM_E_PROVIDER_NOT_REGISTERED;
+  queued.fetch_add(1, std::memory_order_relaxed);
+  if (!queue.enqueue(QueuedEvent{std::nullopt, 0, false, descriptor.toSddl()})) {
+    queued.fetch_sub(1, std::memory_order_relaxed);
+    return WBEM_E_OUT_OF_MEMORY;
+  }
+  wake();
+  return WBEM_S_NO_ERROR;
+}
+
+void Registration::sendSinkSecurity(std::uint64_t h, const std::string& sddl) {
+  session->send(
+      Message::SetSinkSecurity, h,
+      [&](wire::Packer& packer, wire::ObjectEncoder&) {
+        packer.pack_array(2);
+        packer.pack_uint64(h);
+        protocol::packString(packer, sddl);
+      },
+      false);
 }
 
 void Registration::wake() {
@@ -394,6 +431,13 @@ void Registration::onConnected() {
       int expected = kRegistering;
       self->state.compare_exchange_strong(expected, kRegistered);
       spdlog::info("decoupled provider {}: registered again with the daemon", self->name);
+      if (self->sinkSecurity) {
+        try {
+          self->sendSinkSecurity(id, *self->sinkSecurity);
+        } catch (const Error& e) {
+          spdlog::warn("decoupled provider {}: cannot restore the sink's security: {}", self->name, e.what());
+        }
+      }
       self->flush();
       return;
     }
@@ -445,17 +489,25 @@ void Registration::cancelQueryNow(std::uint32_t id) {
 }
 
 void Registration::dropQueued() {
-  std::uint64_t lost = staged.size();
+  std::uint64_t taken = 0;
+  std::uint64_t lost = 0;
   std::uint64_t bytes = 0;
-  for (const QueuedEvent& item : staged) bytes += item.bytes;
-  staged.clear();
-  QueuedEvent item;
-  while (queue.try_dequeue(item)) {
+  // Events are lost; a security change is kept, for the next registration.
+  auto drop = [&](QueuedEvent& item) {
+    ++taken;
+    if (!item.object) {
+      sinkSecurity = std::move(item.sinkSecurity);
+      return;
+    }
     ++lost;
     bytes += item.bytes;
-  }
-  if (lost == 0) return;
-  queued.fetch_sub(static_cast<std::int64_t>(lost));
+  };
+  for (QueuedEvent& item : staged) drop(item);
+  staged.clear();
+  QueuedEvent item;
+  while (queue.try_dequeue(item)) drop(item);
+  if (taken == 0) return;
+  queued.fetch_sub(static_cast<std::int64_t>(taken));
   pendingBytes.fetch_sub(bytes);
   firstPendingNs.store(0);
   if (state.load() != kUnregistered) dropped.fetch_add(lost);
@@ -608,27 +660,40 @@ void Registration::flush() {
     if (staged.empty()) break;
     std::size_t count = 0;
     std::uint64_t bytes = 0;
-    do {
-      bytes += staged[count].bytes;
-      ++count;
-    } while (!alone && count < staged.size() && bytes < kBatchBytes);
+    if (!staged.front().object) {  // a security change: alone, between the events
+      sinkSecurity = staged.front().sinkSecurity;
+      count = 1;
+    } else {
+      // One frame holds events of one kind: all subject to their descriptors, or none.
+      const bool subjectToSds = staged.front().subjectToSds;
+      do {
+        bytes += staged[count].bytes;
+        ++count;
+      } while (!alone && count < staged.size() && bytes < kBatchBytes && staged[count].object &&
+               staged[count].subjectToSds == subjectToSds);
+    }
     try {
-      session->send(
-          Message::Indicate, h,
-          [&](wire::Packer& packer, wire::ObjectEncoder& encoder) {
-            packer.pack_array(2);
-            packer.pack_uint64(h);
-            packer.pack_array(static_cast<std::uint32_t>(count));
-            for (std::size_t i = 0; i < count; ++i) encoder.encode(packer, *staged[i].object);
-          },
-          false);
+      if (!staged.front().object)
+        sendSinkSecurity(h, *sinkSecurity);
+      else
+        session->send(
+            Message::Indicate, h,
+            [&](wire::Packer& packer, wire::ObjectEncoder& encoder) {
+              const bool subjectToSds = staged.front().subjectToSds;
+              packer.pack_array(subjectToSds ? 3 : 2);
+              packer.pack_uint64(h);
+              packer.pack_array(static_cast<std::uint32_t>(count));
+              for (std::size_t i = 0; i < count; ++i) encoder.encode(packer, *staged[i].object);
+              if (subjectToSds) packer.pack(true);
+            },
+            false);
     } catch (const Error& e) {
       if (session->generation() == 0) {
         dropQueued();  // the connection is gone
         return;
       }
       spdlog::warn("decoupled provider {}: {} events could not be sent: {}", name, count, e.what());
-      dropped.fetch_add(count);
+      if (staged.front().object) dropped.fetch_add(count);
     }
     staged.erase(staged.begin(), staged.begin() + static_cast<std::ptrdiff_t>(count));
     queued.fetch_sub(static_cast<std::int64_t>(count));

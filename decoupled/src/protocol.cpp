@@ -51,6 +51,8 @@ std::string_view messageName(std::uint8_t type) noexcept {
       return "UnregisterProvider";
     case Message::Indicate:
       return "Indicate";
+    case Message::SetSinkSecurity:
+      return "SetSinkSecurity";
     case Message::Events:
       return "Events";
     case Message::CallEnded:

@@ -132,14 +132,13 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
       const ClassObject& event = *item.event;
       matched.clear();
       item.sink->ns_.index.match(event, matched);
-      const SecurityDescriptor* sinkSecurity = item.sink->security();
       for (FilterIndex::FilterId id : matched) {
         auto it = table_.find(id);
         if (it == table_.end()) continue;
         detail::Subscription& sub = *it->second;
         if (sub.consumer->cancelled_.load(std::memory_order_relaxed)) continue;
         if (sub.synchronous && item.sink->provider_) continue;  // delivered inside indicate()
-        if (!mayReceive(sub, event, sinkSecurity, item.flags)) continue;
+        if (!mayReceive(sub, event, item.sinkSecurity, item.flags)) continue;
         ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
         if (sub.aggregator) {
           sub.aggregator->add(*delivered, now);

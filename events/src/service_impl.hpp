@@ -62,6 +62,8 @@ enum DeliveryFlag : std::uint8_t {
 struct Ingest {
   ObjectPtr event;
   SinkImpl* sink = nullptr;
+  // The sink's descriptor when the event was indicated: a later setSinkSecurity does not apply.
+  const SecurityDescriptor* sinkSecurity = nullptr;
   std::uint32_t bytes = 0;
   std::uint8_t flags = 0;
 };

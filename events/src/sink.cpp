@@ -138,6 +138,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     if (!queued) throw std::bad_alloc();
   };
 
+  const SecurityDescriptor* sinkSecurity = security();
   Ingest stack[kStackBatch];
   std::size_t used = 0;
   for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -150,9 +151,9 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
         copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
     });
     if (provider_ && ns_.synchronousCount.load(std::memory_order_acquire) > 0)
-      service_.deliverSynchronously(ns_, event, security(), itemFlags);
+      service_.deliverSynchronously(ns_, event, sinkSecurity, itemFlags);
     const std::uint32_t bytes = approximateSize(*event);
-    stack[used++] = Ingest{std::move(event), this, bytes, itemFlags};
+    stack[used++] = Ingest{std::move(event), this, sinkSecurity, bytes, itemFlags};
     if (used == kStackBatch) {
       enqueueAll(stack, used);
       used = 0;

@@ -697,7 +697,6 @@ TEST_CASE("a decoupled provider registers, gets the daemon's calls and indicates
 
   // Events leave in Indicate frames, many to a frame.
   CHECK(sink->indicate(schema.eventClass) == WBEM_E_INVALID_PARAMETER);
-  CHECK(sink->indicate(schema.event(1), true) == WBEM_E_NOT_SUPPORTED);
   std::vector<ClassObject> events;
   for (int i = 0; i < 200; ++i) events.push_back(schema.event(i));
   REQUIRE(sink->indicate(events) == WBEM_S_NO_ERROR);
@@ -714,6 +713,26 @@ TEST_CASE("a decoupled provider registers, gets the daemon's calls and indicates
   CHECK(frames < 10);
   CHECK(received[199].get("N") == Value(std::int32_t{199}));
   CHECK_FALSE(received[0].get("TIME_CREATED").isNull());  // stamped when raised
+
+  // A security change travels between the events, so it applies exactly to those after it;
+  // events subject to their own descriptors go in frames of their own.
+  REQUIRE(sink->indicate(schema.event(300)) == WBEM_S_NO_ERROR);
+  sink->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;uid:1000)"));
+  REQUIRE(sink->indicate(schema.event(301), true) == WBEM_S_NO_ERROR);
+  REQUIRE(sink->indicate(schema.event(302)) == WBEM_S_NO_ERROR);
+  const Msg before = daemon.expect(Message::Indicate);
+  CHECK(before.size() == 2);
+  CHECK(daemon.decode(before.field(1).via.array.ptr[0]).get("N") == Value(std::int32_t{300}));
+  const Msg security = daemon.expect(Message::SetSinkSecurity);
+  CHECK(security.number(0) == handle);
+  CHECK(security.text(1) == "D:(A;;0x40;;;uid:1000)");
+  const Msg subject = daemon.expect(Message::Indicate);
+  REQUIRE(subject.size() == 3);
+  CHECK(subject.field(2).as<bool>());
+  CHECK(daemon.decode(subject.field(1).via.array.ptr[0]).get("N") == Value(std::int32_t{301}));
+  const Msg after = daemon.expect(Message::Indicate);
+  CHECK(after.size() == 2);
+  CHECK(daemon.decode(after.field(1).via.array.ptr[0]).get("N") == Value(std::int32_t{302}));
 
   // MUST_NOT_BATCH: one event per frame.
   CHECK(sink->setBatchingParameters(WBEM_FLAG_MUST_BATCH, 0, WBEM_INFINITE) == WBEM_E_INVALID_PARAMETER);
@@ -759,6 +778,8 @@ TEST_CASE("a decoupled provider registers again by itself after the daemon resta
     sendNewQuery(daemon, reg.id, 7);
     REQUIRE(eventually([&] { return provider->queryCount() == 1; }));
     REQUIRE(eventually([&] { return provider->provideCount() == 1; }));
+    provider->currentSink()->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;WD)"));
+    CHECK(daemon.expect(Message::SetSinkSecurity).text(1) == "D:(A;;0x40;;;WD)");
     handle = reg.id;
   }  // the daemon goes away
 
@@ -775,6 +796,10 @@ TEST_CASE("a decoupled provider registers again by itself after the daemon resta
   CHECK(reg.id != handle);
   CHECK(reg.text(1) == "P");
   restarted.reply(reg.id);
+  // The new daemon's sink gets the descriptor before any event.
+  const Msg security = restarted.expect(Message::SetSinkSecurity);
+  CHECK(security.number(0) == reg.id);
+  CHECK(security.text(1) == "D:(A;;0x40;;;WD)");
   restarted.send(Message::ProvideEvents, reg.id, [](wire::Packer& packer, wire::ObjectEncoder&) {
     packer.pack_array(1);
     packer.pack_int32(0);

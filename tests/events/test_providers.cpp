@@ -249,6 +249,17 @@ TEST_CASE("setSinkSecurity: only consumers granted WBEM_RIGHT_SUBSCRIBE receive 
   f.raise({f.event("uid")});
   CHECK(texts(user->events(), "S") == std::vector<std::string>{"before", "uid"});
   CHECK(texts(admin->events(), "S") == std::vector<std::string>{"before", "after"});
+
+  // A change applies to events indicated after it, even when earlier ones still wait for the
+  // dispatcher: the descriptor is taken when the event is indicated.
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(f.sink()->indicate(f.event("open" + std::to_string(i))) == WBEM_S_NO_ERROR);
+    f.sink()->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;BA)"));
+    REQUIRE(f.sink()->indicate(f.event("closed")) == WBEM_S_NO_ERROR);
+    f.sink()->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;WD)"));
+  }
+  REQUIRE(f.service.waitIdle());
+  CHECK(texts(user->events(), "S") == std::vector<std::string>{"before", "uid", "open0", "open1", "open2"});
 }
 
 TEST_CASE("per-event SECURITY_DESCRIPTOR decides only with subjectToSds (case 47)", "[providers][security]") {

@@ -36,8 +36,11 @@
 //                          binds the provider before it replies, so ProvideEvents and NewQuery
 //                          for the handle may arrive before the Reply
 //   UnregisterProvider     [handle]                         → nil
-//   Indicate               [handle, [Object...]]            no Reply (events stream one way);
-//                          a failure comes back as an IndicateFailed frame
+//   Indicate               [handle, [Object...], subjectToSds?] no Reply (events stream one
+//                          way); a failure comes back as an IndicateFailed frame. subjectToSds
+//                          (default false): each event's SECURITY_DESCRIPTOR decides who gets it
+//   SetSinkSecurity        [handle, sddl]                   no Reply; applies to the events
+//                          indicated after it (a bad descriptor comes back as IndicateFailed)
 //   daemon → client (no Reply unless said)
 //   Events                 requestId: the subscription's;   [Object...]
 //   CallEnded              requestId: the subscription's;   [status, message]
@@ -84,6 +87,7 @@ enum class Message : std::uint8_t {
   RegisterProvider = 30,
   UnregisterProvider = 31,
   Indicate = 32,
+  SetSinkSecurity = 33,
   Events = 40,
   CallEnded = 41,
   ProvideEvents = 42,

@@ -1,0 +1,196 @@
+// A decoupled provider as the daemon hosts it (RemoteProvider): a real Server on its own socket, a
+// DecoupledBasicEventProvider and a subscribed client in this process, all over the socket. Sink
+// security and per-event descriptors set in the provider process decide which subscribers get its
+// events; the daemon's counters follow the provider and the consumer; a provider that does not
+// answer an AccessCheck costs the subscriber the provider call timeout, not more.
+
+#include <wbem/client.hpp>
+#include <wbem/decoupled_provider.hpp>
+#include <wbem/event_service.hpp>
+#include <wbem/server.hpp>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unistd.h>
+#include <vector>
+
+using namespace wbem;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A consumer that keeps the Text of what it receives.
+class Collector : public ObjectSink {
+ public:
+  Status indicate(std::span<const ObjectPtr> objects) override {
+    std::lock_guard lock(mutex_);
+    for (const auto& object : objects) texts_.push_back(object->get("Text").asString());
+    changed_.notify_all();
+    return WBEM_S_NO_ERROR;
+  }
+  // What came, once `count` texts came or after 10 s.
+  std::vector<std::string> waitFor(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 10s, [&] { return texts_.size() >= count; });
+    return texts_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::vector<std::string> texts_;
+};
+
+// The SECURITY_DESCRIPTOR property value of `sddl`.
+Value descriptorValue(const std::string& sddl) {
+  ValueArray bytes;
+  for (std::uint8_t b : SecurityDescriptor::parse(sddl).toBytes()) bytes.emplace_back(b);
+  return Value(CimType::UInt8, std::move(bytes));
+}
+
+// A daemon on a socket of its own with the Notice event class and the NoticeProvider
+// registration, and one client of it subscribed to every Notice.
+struct Daemon {
+  explicit Daemon(std::chrono::milliseconds providerCallTimeout = 5s)
+      : socket(std::filesystem::temp_directory_path() /
+               ("wbem-remote-provider-" + std::to_string(::getpid()) + "-" + std::to_string(next++)) / "wbemd.sock"),
+        server(service, nullptr, options(socket, providerCallTimeout)) {
+    server.start();
+    client = connect({.socketPath = socket, .namespaceName = "root/cimv2"});
+    client->compileMof(R"(
+      class Notice : __ExtrinsicEvent { string Text; };
+      instance of __Win32Provider as $P { Name = "NoticeProvider"; HostingModel = "Decoupled:Com"; };
+      instance of __EventProviderRegistration { provider = $P; EventQueryList = {"SELECT * FROM Notice"}; };
+    )");
+  }
+  ~Daemon() {
+    server.stop();
+    std::filesystem::remove_all(socket.parent_path());
+  }
+  static ServerOptions options(const std::filesystem::path& socket, std::chrono::milliseconds providerCallTimeout) {
+    ServerOptions options;
+    options.socketPath = socket;
+    options.providerCallTimeout = providerCallTimeout;
+    return options;
+  }
+  ConnectOptions connectOptions() const { return {.socketPath = socket, .namespaceName = "root/cimv2"}; }
+
+  static inline int next = 0;
+  std::filesystem::path socket;
+  EventService service;
+  Server server;
+  std::shared_ptr<Connection> client;
+};
+
+// A Notice with `text`, from the provider's view of the schema.
+ClassObject notice(DecoupledBasicEventProvider& provider, const std::string& text) {
+  ClassObject event = provider.getService()->getObject("Notice")->spawnInstance();
+  event.put("Text", Value(text));
+  return event;
+}
+
+std::string me() { return "uid:" + std::to_string(::getuid()); }
+std::string someoneElse() { return "uid:" + std::to_string(::getuid() + 1); }
+
+}  // namespace
+
+TEST_CASE("a decoupled provider's sink security and event descriptors decide who receives its events") {
+  Daemon daemon;
+  auto collector = std::make_shared<Collector>();
+  REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, collector) == WBEM_S_NO_ERROR);
+  DecoupledBasicEventProvider provider(daemon.connectOptions());
+  REQUIRE(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
+  const std::shared_ptr<EventSink> sink = provider.getSink();
+
+  REQUIRE(sink->indicate(notice(provider, "open")) == WBEM_S_NO_ERROR);
+  // Only someone else may subscribe: this client no longer receives.
+  sink->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;" + someoneElse() + ")"));
+  REQUIRE(sink->indicate(notice(provider, "hidden by the sink")) == WBEM_S_NO_ERROR);
+  sink->setSinkSecurity(SecurityDescriptor::parse("D:(A;;0x40;;;" + me() + ")"));
+  REQUIRE(sink->indicate(notice(provider, "allowed by the sink")) == WBEM_S_NO_ERROR);
+
+  // Subject to their own descriptors: one for someone else, one for this client. Without
+  // subjectToSds the descriptor is not looked at.
+  ClassObject forOther = notice(provider, "hidden by its descriptor");
+  forOther.put("SECURITY_DESCRIPTOR", descriptorValue("D:(A;;0x40;;;" + someoneElse() + ")"));
+  ClassObject forMe = notice(provider, "allowed by its descriptor");
+  forMe.put("SECURITY_DESCRIPTOR", descriptorValue("D:(A;;0x40;;;" + me() + ")"));
+  REQUIRE(sink->indicate(std::vector<ClassObject>{forOther, forMe}, true) == WBEM_S_NO_ERROR);
+  forOther.put("Text", Value("descriptor ignored"));
+  REQUIRE(sink->indicate(forOther) == WBEM_S_NO_ERROR);
+
+  CHECK(collector->waitFor(4) ==
+        std::vector<std::string>{"open", "allowed by the sink", "allowed by its descriptor", "descriptor ignored"});
+
+  // The counters: the provider raised six events, the subscription got four.
+  REQUIRE(daemon.service.waitIdle());
+  const DaemonStatistics stats = daemon.client->statistics();
+  const auto noticeProvider = std::find_if(stats.providers.begin(), stats.providers.end(),
+                                           [](const ProviderStatistics& p) { return p.name == "NoticeProvider"; });
+  REQUIRE(noticeProvider != stats.providers.end());
+  CHECK(noticeProvider->namespaceName == "root/cimv2");
+  CHECK(noticeProvider->bound);
+  CHECK(noticeProvider->filters == 1);
+  CHECK(noticeProvider->indicated == 6);
+  REQUIRE(stats.consumers.size() == 1);
+  CHECK(stats.consumers[0].query == "SELECT * FROM Notice");
+  CHECK(stats.consumers[0].ownerUid == ::getuid());
+  CHECK(stats.consumers[0].delivered == 4);
+  CHECK(stats.consumers[0].dropped == 0);
+  CHECK(stats.consumers[0].queuedEvents == 0);
+  CHECK(stats.counters.at("service.delivered") == 4);
+
+  CHECK(daemon.client->cancelAsyncCall(collector) == WBEM_S_NO_ERROR);
+}
+
+TEST_CASE("a bad descriptor from a decoupled provider changes nothing") {
+  Daemon daemon;
+  auto collector = std::make_shared<Collector>();
+  REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, collector) == WBEM_S_NO_ERROR);
+  DecoupledBasicEventProvider provider(daemon.connectOptions());
+  REQUIRE(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
+  const std::shared_ptr<EventSink> sink = provider.getSink();
+  // The provider's own library parses the descriptor: a bad one never leaves the process.
+  CHECK_THROWS_AS(sink->setSinkSecurity(SecurityDescriptor::parse("D:(X;;0x40;;;WD)")), Error);
+  REQUIRE(sink->indicate(notice(provider, "still delivered")) == WBEM_S_NO_ERROR);
+  CHECK(collector->waitFor(1) == std::vector<std::string>{"still delivered"});
+  CHECK(daemon.client->cancelAsyncCall(collector) == WBEM_S_NO_ERROR);
+}
+
+TEST_CASE("an AccessCheck the provider does not answer in time refuses the subscription, and only that one") {
+  // A provider whose first access check takes longer than the daemon waits.
+  class SlowChecker : public EventProvider, public EventProviderSecurity {
+   public:
+    Status provideEvents(std::shared_ptr<EventSink>, std::int32_t) override { return WBEM_S_NO_ERROR; }
+    Status accessCheck(std::string_view, std::string_view, const Principal*) override {
+      if (calls_++ == 0) std::this_thread::sleep_for(600ms);
+      return WBEM_S_NO_ERROR;
+    }
+
+   private:
+    std::atomic<int> calls_{0};
+  };
+  Daemon daemon(200ms);
+  DecoupledRegistrar registrar(daemon.connectOptions());
+  REQUIRE(registrar.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", std::make_shared<SlowChecker>()) ==
+          WBEM_S_NO_ERROR);
+
+  auto refused = std::make_shared<Collector>();
+  const auto start = std::chrono::steady_clock::now();
+  // The provider's check failed (WBEM_E_PROVIDER_TIMED_OUT): access denied, as for any failed check.
+  CHECK(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, refused) == WBEM_E_ACCESS_DENIED);
+  CHECK(std::chrono::steady_clock::now() - start < 5s);  // the daemon's 200 ms, not its default 5 s
+
+  // Once the provider answers again, a subscription is checked and accepted; the late answer to
+  // the first check was dropped on arrival.
+  std::this_thread::sleep_for(600ms);
+  auto accepted = std::make_shared<Collector>();
+  CHECK(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, accepted) == WBEM_S_NO_ERROR);
+  CHECK(daemon.client->cancelAsyncCall(accepted) == WBEM_S_NO_ERROR);
+}
