@@ -1,6 +1,8 @@
 // CommandLineEventConsumer's physical consumer (spec 6.2, 6.3): a process per event, started with
 // posix_spawn and watched by one thread per provider (ProcessSupervisor) that logs its output,
-// reaps it and applies KillTimeout.
+// reaps it and applies KillTimeout. The process runs as the consumer's creator (its uid, primary
+// gid and groups): when that is not the service's own uid, it is started by fork and exec, since
+// posix_spawn cannot change identity.
 
 #include <wbem/classobject.hpp>
 #include <wbem/consumer_provider.hpp>
@@ -18,6 +20,7 @@
 #include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <grp.h>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -108,7 +111,123 @@ struct SpawnRequest {
   std::string workingDirectory;        // empty: the service's
   bool ownGroup = true;                // in a process group of its own
   std::uint32_t killTimeout = 0;       // seconds, 0 = never
+  std::optional<Principal> runAs;      // who the process runs as, when not the service's uid
 };
+
+// Why a process did not start, as a wbem::Error.
+Error startError(const SpawnRequest& request, int error) {
+  const Status status = error == ENOENT                     ? WBEM_E_NOT_FOUND
+                        : error == EACCES || error == EPERM ? WBEM_E_ACCESS_DENIED
+                                                            : WBEM_E_FAILED;
+  const std::string where = request.workingDirectory.empty() ? "" : " in " + request.workingDirectory;
+  const std::string as = request.runAs ? " as " + request.runAs->sid() : "";
+  return Error(status,
+               prefix(request.consumer) + "cannot start " + request.program + where + as + ": " + errnoText(error));
+}
+
+// argv of `request` for exec: pointers into its strings, null-terminated.
+std::vector<char*> argvOf(const SpawnRequest& request) {
+  std::vector<char*> argv;
+  for (const std::string& argument : request.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
+  argv.push_back(nullptr);
+  return argv;
+}
+
+// Starts `request` with posix_spawn, its stdout and stderr on `output`. Returns the pid; throws.
+pid_t spawnProcess(const SpawnRequest& request, int output) {
+  SpawnSettings settings;
+  ::posix_spawn_file_actions_addopen(&settings.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  ::posix_spawn_file_actions_adddup2(&settings.actions, output, STDOUT_FILENO);
+  ::posix_spawn_file_actions_adddup2(&settings.actions, output, STDERR_FILENO);
+  // Descriptors the host opened without close-on-exec (its own, plugins') stay out of the child.
+  ::posix_spawn_file_actions_addclosefrom_np(&settings.actions, STDERR_FILENO + 1);
+  if (!request.workingDirectory.empty())
+    ::posix_spawn_file_actions_addchdir_np(&settings.actions, request.workingDirectory.c_str());
+  // The service's signal mask and ignored signals are its own business, not the program's.
+  sigset_t all;
+  sigset_t none;
+  ::sigfillset(&all);
+  ::sigemptyset(&none);
+  ::posix_spawnattr_setsigdefault(&settings.attributes, &all);
+  ::posix_spawnattr_setsigmask(&settings.attributes, &none);
+  short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
+  if (request.ownGroup) {
+    flags |= POSIX_SPAWN_SETPGROUP;
+    ::posix_spawnattr_setpgroup(&settings.attributes, 0);
+  }
+  ::posix_spawnattr_setflags(&settings.attributes, flags);
+
+  std::vector<char*> argv = argvOf(request);
+  pid_t pid = 0;
+  const int error =
+      request.searchPath
+          ? ::posix_spawnp(&pid, request.program.c_str(), &settings.actions, &settings.attributes, argv.data(), environ)
+          : ::posix_spawn(&pid, request.program.c_str(), &settings.actions, &settings.attributes, argv.data(), environ);
+  if (error != 0) throw startError(request, error);
+  return pid;
+}
+
+// Starts `request` as request.runAs with fork and exec, as spawnProcess does otherwise. The child
+// makes only async-signal-safe calls (the service has other threads); everything it needs is
+// prepared before the fork. An error before exec comes back through a close-on-exec pipe.
+pid_t forkProcessAs(const SpawnRequest& request, int output) {
+  const Principal& as = *request.runAs;
+  if (as.gids.empty()) throw startError(request, EINVAL);
+  if (::geteuid() != 0) throw startError(request, EPERM);  // only root may become another user
+  std::vector<char*> argv = argvOf(request);
+  const std::vector<gid_t> groups(as.gids.begin(), as.gids.end());
+  std::array<int, 2> errorPipe{};
+  if (::pipe2(errorPipe.data(), O_CLOEXEC) != 0) throw startError(request, errno);
+  UniqueFd errorRead(errorPipe[0]);
+  UniqueFd errorWrite(errorPipe[1]);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) throw startError(request, errno);
+  if (pid == 0) {
+    const int report = errorWrite.get();
+    const auto fail = [report](int error) {
+      [[maybe_unused]] const auto written = ::write(report, &error, sizeof error);
+      ::_exit(127);
+    };
+    struct sigaction defaults {};
+    defaults.sa_handler = SIG_DFL;
+    for (int signal = 1; signal < NSIG; ++signal) ::sigaction(signal, &defaults, nullptr);
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (request.ownGroup && ::setpgid(0, 0) != 0) fail(errno);
+    const int input = ::open("/dev/null", O_RDONLY);
+    if (input < 0 || ::dup2(input, STDIN_FILENO) < 0 || ::dup2(output, STDOUT_FILENO) < 0 ||
+        ::dup2(output, STDERR_FILENO) < 0)
+      fail(errno);
+    // The error pipe moves to 3 (close-on-exec); everything above it closes.
+    if (report != 3 && ::dup3(report, 3, O_CLOEXEC) < 0) fail(errno);
+    ::close_range(4, ~0U, 0);
+    const auto failHere = [](int error) {
+      [[maybe_unused]] const auto written = ::write(3, &error, sizeof error);
+      ::_exit(127);
+    };
+    if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(groups.front()) != 0 || ::setuid(as.uid) != 0)
+      failHere(errno);
+    if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) failHere(errno);
+    if (request.searchPath)
+      ::execvpe(request.program.c_str(), argv.data(), environ);
+    else
+      ::execve(request.program.c_str(), argv.data(), environ);
+    failHere(errno);
+  }
+  errorWrite.reset();
+  int error = 0;
+  ssize_t got;
+  do {
+    got = ::read(errorRead.get(), &error, sizeof error);
+  } while (got < 0 && errno == EINTR);
+  if (got == sizeof error) {  // it did not get to exec
+    ::waitpid(pid, nullptr, 0);
+    throw startError(request, error);
+  }
+  return pid;
+}
 
 // A started process the supervisor watches.
 struct Child {
@@ -152,44 +271,7 @@ class ProcessSupervisor {
     UniqueFd readEnd(pipeEnds[0]);
     UniqueFd writeEnd(pipeEnds[1]);
 
-    SpawnSettings settings;
-    ::posix_spawn_file_actions_addopen(&settings.actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    ::posix_spawn_file_actions_adddup2(&settings.actions, writeEnd.get(), STDOUT_FILENO);
-    ::posix_spawn_file_actions_adddup2(&settings.actions, writeEnd.get(), STDERR_FILENO);
-    // Descriptors the host opened without close-on-exec (its own, plugins') stay out of the child.
-    ::posix_spawn_file_actions_addclosefrom_np(&settings.actions, STDERR_FILENO + 1);
-    if (!request.workingDirectory.empty())
-      ::posix_spawn_file_actions_addchdir_np(&settings.actions, request.workingDirectory.c_str());
-    // The service's signal mask and ignored signals are its own business, not the program's.
-    sigset_t all;
-    sigset_t none;
-    ::sigfillset(&all);
-    ::sigemptyset(&none);
-    ::posix_spawnattr_setsigdefault(&settings.attributes, &all);
-    ::posix_spawnattr_setsigmask(&settings.attributes, &none);
-    short flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK;
-    if (request.ownGroup) {
-      flags |= POSIX_SPAWN_SETPGROUP;
-      ::posix_spawnattr_setpgroup(&settings.attributes, 0);
-    }
-    ::posix_spawnattr_setflags(&settings.attributes, flags);
-
-    std::vector<char*> argv;
-    for (const std::string& argument : request.arguments) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    const int error = request.searchPath ? ::posix_spawnp(&pid, request.program.c_str(), &settings.actions,
-                                                          &settings.attributes, argv.data(), environ)
-                                         : ::posix_spawn(&pid, request.program.c_str(), &settings.actions,
-                                                         &settings.attributes, argv.data(), environ);
-    if (error != 0) {
-      const Status status = error == ENOENT                     ? WBEM_E_NOT_FOUND
-                            : error == EACCES || error == EPERM ? WBEM_E_ACCESS_DENIED
-                                                                : WBEM_E_FAILED;
-      const std::string where = request.workingDirectory.empty() ? "" : " in " + request.workingDirectory;
-      throw Error(status,
-                  prefix(request.consumer) + "cannot start " + request.program + where + ": " + errnoText(error));
-    }
+    const pid_t pid = request.runAs ? forkProcessAs(request, writeEnd.get()) : spawnProcess(request, writeEnd.get());
     writeEnd.reset();  // the process has its copy; end of file comes when it (and its children) close theirs
 
     Child child;
@@ -403,6 +485,7 @@ class CommandLineConsumerSink final : public ConsumerSink<> {
     request.workingDirectory = workingDirectory_;
     request.ownGroup = ownGroup_;
     request.killTimeout = killTimeout_;
+    if (creator->uid != ::geteuid()) request.runAs = creator;  // never as root unless its creator is
     if (hasTemplate_) {
       for (const TemplateArgument& argument : arguments_)
         request.arguments.push_back(formatTemplateArgument(argument, event));

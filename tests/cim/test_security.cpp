@@ -32,30 +32,6 @@ Principal user(std::uint32_t uid, std::vector<std::uint32_t> gids, bool admin = 
   return p;
 }
 
-// Sets an environment variable for one scope and puts back what was there before.
-class ScopedEnv {
- public:
-  ScopedEnv(const char* name, const char* value) : name_(name) {
-    if (const char* old = std::getenv(name)) old_ = old;
-    if (value != nullptr)
-      ::setenv(name, value, 1);
-    else
-      ::unsetenv(name);
-  }
-  ~ScopedEnv() {
-    if (old_)
-      ::setenv(name_, old_->c_str(), 1);
-    else
-      ::unsetenv(name_);
-  }
-  ScopedEnv(const ScopedEnv&) = delete;
-  ScopedEnv& operator=(const ScopedEnv&) = delete;
-
- private:
-  const char* name_;
-  std::optional<std::string> old_;
-};
-
 // The wbem::Error that parsing `sddl` throws.
 wbem::Error parseError(std::string_view sddl) {
   return wbemtest::errorOf([&] { (void)SecurityDescriptor::parse(sddl); });
@@ -336,7 +312,7 @@ TEST_CASE("sid and isTrustee", "[security]") {
 }
 
 TEST_CASE("Principal::current is the calling process", "[security][principal]") {
-  const ScopedEnv env("WBEM_ADMIN_GROUP", "wbem-test-no-such-group");
+  const wbemtest::ScopedEnv env("WBEM_ADMIN_GROUP", "wbem-test-no-such-group");
   const Principal me = Principal::current();
   CHECK(me.uid == ::getuid());
   REQUIRE_FALSE(me.gids.empty());
@@ -349,11 +325,11 @@ TEST_CASE("Principal::current is the calling process", "[security][principal]") 
 
 TEST_CASE("the admin group comes from WBEM_ADMIN_GROUP", "[security][principal]") {
   {
-    const ScopedEnv env("WBEM_ADMIN_GROUP", nullptr);
+    const wbemtest::ScopedEnv env("WBEM_ADMIN_GROUP", nullptr);
     CHECK(Principal::adminGroupName() == "wbem-admin");
   }
   {
-    const ScopedEnv env("WBEM_ADMIN_GROUP", "");
+    const wbemtest::ScopedEnv env("WBEM_ADMIN_GROUP", "");
     CHECK(Principal::adminGroupName() == "wbem-admin");
   }
 
@@ -363,7 +339,7 @@ TEST_CASE("the admin group comes from WBEM_ADMIN_GROUP", "[security][principal]"
     return;
   }
   const std::string primaryName = primary->gr_name;
-  const ScopedEnv env("WBEM_ADMIN_GROUP", primaryName.c_str());
+  const wbemtest::ScopedEnv env("WBEM_ADMIN_GROUP", primaryName.c_str());
   CHECK(Principal::adminGroupName() == primaryName);
   const Principal me = Principal::current();
   CHECK(me.admin);
@@ -376,7 +352,7 @@ TEST_CASE("the admin group comes from WBEM_ADMIN_GROUP", "[security][principal]"
 }
 
 TEST_CASE("Principal::fromCredentials reads the user database", "[security][principal]") {
-  const ScopedEnv env("WBEM_ADMIN_GROUP", "wbem-test-no-such-group");
+  const wbemtest::ScopedEnv env("WBEM_ADMIN_GROUP", "wbem-test-no-such-group");
 
   const Principal root = Principal::fromCredentials(0, 0);
   CHECK(root.uid == 0);

@@ -20,9 +20,11 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <grp.h>
 #include <iterator>
 #include <memory>
 #include <optional>
+#include <pwd.h>
 #include <sstream>
 #include <string>
 #include <sys/types.h>
@@ -336,6 +338,50 @@ TEST_CASE("only an administrator's consumer runs commands", "[cmdline]") {
   consumer.put("CreatorSID", "uid:0");
   REQUIRE(world.deliver(consumer, world.event()) == WBEM_S_NO_ERROR);
   awaitFile(out);  // only now, from the administrator's consumer
+}
+
+TEST_CASE("the process runs as the consumer's creator, never as root unless the creator is root", "[cmdline]") {
+  if (::geteuid() != 0) {
+    WARN("only root can run a process as another user: skipped");
+    return;
+  }
+  const passwd* nobody = ::getpwnam("nobody");
+  REQUIRE(nobody != nullptr);
+  const uid_t nobodyUid = nobody->pw_uid;
+  const gid_t nobodyGid = nobody->pw_gid;
+  const group* nobodyGroup = ::getgrgid(nobodyGid);
+  REQUIRE(nobodyGroup != nullptr);
+  // nobody's own group is the admin group here, so that nobody may create a command consumer.
+  const wbemtest::ScopedEnv admins("WBEM_ADMIN_GROUP", nobodyGroup->gr_name);
+  TempDir dir;
+  fs::permissions(dir.str(), fs::perms::all);
+  const std::string identity = dir.script("identity.sh", R"(#!/bin/sh
+{ id -u; id -g; id -G; } > "$1.tmp" && mv "$1.tmp" "$1"
+)");
+  fs::permissions(identity, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
+                                fs::perms::others_read | fs::perms::others_exec);
+  World world;
+  ClassObject consumer = world.consumer(identity, "identity " + (dir / "as-nobody").string());
+  consumer.put("CreatorSID", "uid:" + std::to_string(nobodyUid));
+  REQUIRE(world.deliver(consumer, world.event()) == WBEM_S_NO_ERROR);
+  const std::string gid = std::to_string(nobodyGid);
+  CHECK(awaitFile(dir / "as-nobody") == std::to_string(nobodyUid) + "\n" + gid + "\n" + gid + "\n");
+
+  consumer.put("CommandLineTemplate", "identity " + (dir / "as-root").string());
+  consumer.put("CreatorSID", "uid:0");
+  REQUIRE(world.deliver(consumer, world.event()) == WBEM_S_NO_ERROR);
+  CHECK(awaitFile(dir / "as-root").rfind("0\n0\n", 0) == 0);
+
+  // What the creator may not run does not start: its rights, not the service's, decide.
+  const std::string rootOnly = dir.script("root-only.sh", "#!/bin/sh\n");
+  fs::permissions(rootOnly, fs::perms::owner_all);
+  consumer.put("ExecutablePath", rootOnly);
+  consumer.put("CommandLineTemplate", Value());
+  consumer.put("CreatorSID", "uid:" + std::to_string(nobodyUid));
+  CHECK(world.deliver(consumer, world.event()) == WBEM_E_ACCESS_DENIED);
+  consumer.put("WorkingDirectory", (dir / "missing").string());
+  consumer.put("ExecutablePath", identity);
+  CHECK(world.deliver(consumer, world.event()) == WBEM_E_NOT_FOUND);
 }
 
 TEST_CASE("a program that cannot start fails the event", "[cmdline]") {
