@@ -1,9 +1,13 @@
 // LogFileEventConsumer's physical consumer (spec 6.3, cases 62, 73, 74): one line per event,
-// rotation by MaximumFileSize, UTF-8 or UTF-16LE files.
+// rotation by MaximumFileSize, UTF-8 or UTF-16LE files. The file is opened, created and rotated
+// with its creator's rights (issue 9): a root service takes the creator's file system identity
+// for those calls, so a user cannot have it write where the user may not. A symbolic link as the
+// file is refused.
 
 #include <wbem/classobject.hpp>
 #include <wbem/consumer_provider.hpp>
 #include <wbem/names.hpp>
+#include <wbem/security.hpp>
 #include <wbem/standard_consumers.hpp>
 #include <wbem/status.hpp>
 #include <wbem/string_template.hpp>
@@ -17,11 +21,15 @@
 #include <fcntl.h>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <sys/fsuid.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <system_error>
 #include <unistd.h>
+#include <vector>
 
 namespace wbem {
 namespace {
@@ -30,12 +38,14 @@ constexpr std::string_view kClassName = "LogFileEventConsumer";
 constexpr std::string_view kUtf16Bom = "\xFF\xFE";
 constexpr std::uint64_t kDefaultMaximumFileSize = 65535;  // the class default, also for NULL
 constexpr int kLastRotation = 999;
+constexpr std::uint32_t kNobody = 65534;  // the overflow uid and gid
 
 Status statusOfErrno(int error) noexcept {
   switch (error) {
     case EACCES:
     case EPERM:
     case EROFS:
+    case ELOOP:  // O_NOFOLLOW: the file is a symbolic link
       return WBEM_E_ACCESS_DENIED;
     case ENOSPC:
     case EDQUOT:
@@ -81,6 +91,54 @@ std::filesystem::path rotatedPath(const std::filesystem::path& file, std::error_
   return file.parent_path() / (prefix + suffix);
 }
 
+/// While it lives, the calling thread touches files as `who`: its file system uid and gid and its
+/// groups. Linux keeps credentials per thread; setfsuid, setfsgid and the raw setgroups system
+/// call change only the caller's (glibc's setgroups would change every thread's). Does nothing
+/// unless the service runs as root and `who` is someone else. Safety: the thread that made it
+/// destroys it.
+class FileIdentity {
+ public:
+  explicit FileIdentity(const std::optional<Principal>& who) {
+    if (!who || ::geteuid() != 0 || who->uid == 0) return;
+    const std::vector<gid_t> groups(who->gids.begin(), who->gids.end());
+    const gid_t primary = groups.empty() ? kNobody : groups.front();  // never root's group by default
+    savedGroups_.resize(static_cast<std::size_t>(::getgroups(0, nullptr)));
+    savedGroups_.resize(
+        static_cast<std::size_t>(::getgroups(static_cast<int>(savedGroups_.size()), savedGroups_.data())));
+    active_ = true;
+    if (::syscall(SYS_setgroups, groups.size(), groups.data()) != 0 || !setFsGid(primary) || !setFsUid(who->uid)) {
+      const int error = errno;
+      restore();
+      throw Error(WBEM_E_ACCESS_DENIED, "cannot act as " + who->sid() + " for its log file: " +
+                                            std::generic_category().message(error ? error : EPERM));
+    }
+  }
+  ~FileIdentity() { restore(); }
+  FileIdentity(const FileIdentity&) = delete;
+  FileIdentity& operator=(const FileIdentity&) = delete;
+
+ private:
+  // setfsuid reports no error; asking again tells whether the change took.
+  static bool setFsUid(uid_t uid) {
+    ::setfsuid(uid);
+    return static_cast<uid_t>(::setfsuid(uid)) == uid;
+  }
+  static bool setFsGid(gid_t gid) {
+    ::setfsgid(gid);
+    return static_cast<gid_t>(::setfsgid(gid)) == gid;
+  }
+  void restore() noexcept {
+    if (!active_) return;
+    active_ = false;
+    ::setfsuid(::geteuid());
+    ::setfsgid(::getegid());
+    ::syscall(SYS_setgroups, savedGroups_.size(), savedGroups_.data());
+  }
+
+  bool active_ = false;
+  std::vector<gid_t> savedGroups_;
+};
+
 /// The physical consumer of one LogFileEventConsumer. The file is open from the first event of a
 /// batch to the batch's flush(), so that a file moved or removed between batches is recreated.
 class LogFileConsumerSink final : public ConsumerSink<> {
@@ -102,6 +160,12 @@ class LogFileConsumerSink final : public ConsumerSink<> {
     maximumSize_ = maximumSize.isNull() ? kDefaultMaximumFileSize : maximumSize.asUInt64();
     const Value unicode = logicalConsumer.get("IsUnicode");
     unicode_ = !unicode.isNull() && unicode.asBool();
+    const Value creator = logicalConsumer.get("CreatorSID");
+    if (!creator.isNull()) {
+      creator_ = Principal::fromSid(creator.asString());
+      // A creator the service cannot name gets nobody's rights rather than the service's.
+      if (!creator_) creator_ = Principal{.uid = kNobody, .gids = {kNobody}, .admin = false};
+    }
   }
 
   ~LogFileConsumerSink() override { closeFile(); }
@@ -109,8 +173,14 @@ class LogFileConsumerSink final : public ConsumerSink<> {
  protected:
   void consume(const ClassObject&, const ClassObject& event) override {
     try {
-      if (fd_ < 0) openFile();
-      if (maximumSize_ != 0 && size_ >= maximumSize_) rotate();
+      if (fd_ < 0) {
+        const FileIdentity creator(creator_);
+        openFile();
+      }
+      if (maximumSize_ != 0 && size_ >= maximumSize_) {
+        const FileIdentity creator(creator_);
+        rotate();
+      }
       appendLine(formatTemplate(text_, event) + "\n");
     } catch (...) {
       closeFile();  // the batch fails and is delivered again: drop its unwritten lines
@@ -137,7 +207,7 @@ class LogFileConsumerSink final : public ConsumerSink<> {
 
   // Opens (or creates) the file and learns its size and encoding; a new file gets its BOM here.
   void openFile() {
-    fd_ = ::open(filename_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    fd_ = ::open(filename_.c_str(), O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd_ < 0) fail("cannot open", filename_, errno);
     struct stat status {};
     if (::fstat(fd_, &status) != 0) fail("cannot read the size of", filename_, errno);
@@ -202,6 +272,7 @@ class LogFileConsumerSink final : public ConsumerSink<> {
   }
 
   std::string name_;
+  std::optional<Principal> creator_;  // CreatorSID: whose rights the file is touched with
   std::filesystem::path filename_;
   std::string text_;
   std::uint64_t maximumSize_ = kDefaultMaximumFileSize;

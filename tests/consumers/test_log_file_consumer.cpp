@@ -12,7 +12,10 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <pwd.h>
 #include <string>
+#include <sys/fsuid.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <vector>
 
@@ -291,6 +294,57 @@ TEST_CASE("an unwritable file fails the event with WBEM_E_ACCESS_DENIED", "[logf
   writeFile(dir / "ro.log", "");
   fs::permissions(dir / "ro.log", fs::perms::owner_read);
   CHECK(world.deliver(world.consumer(dir / "ro.log", "%S%"), {world.event("x")}) == WBEM_E_ACCESS_DENIED);
+}
+
+TEST_CASE("a symbolic link as the file is refused, so a planted link cannot redirect the log", "[logfile]") {
+  TempDir dir;
+  World world;
+  writeFile(dir / "target", "keep");
+  fs::create_symlink(dir / "target", dir / "link.log");
+  CHECK(world.deliver(world.consumer(dir / "link.log", "%S%"), {world.event("x")}) == WBEM_E_ACCESS_DENIED);
+  CHECK(readFile(dir / "target") == "keep");
+}
+
+TEST_CASE("the file is opened, created and rotated with its creator's rights", "[logfile]") {
+  if (::geteuid() != 0) {
+    WARN("only root can act as another user: skipped");
+    return;
+  }
+  const passwd* nobody = ::getpwnam("nobody");
+  REQUIRE(nobody != nullptr);
+  const uid_t nobodyUid = nobody->pw_uid;
+  TempDir dir;
+  fs::create_directory(dir / "private");  // root's: 0755, nobody may not create files in it
+  fs::create_directory(dir / "shared");
+  fs::permissions(dir.path(), fs::perms::all);
+  fs::permissions(dir / "shared", fs::perms::all);
+  World world;
+
+  ClassObject denied = world.consumer(dir / "private" / "l.log", "%S%");
+  denied.put("CreatorSID", "uid:" + std::to_string(nobodyUid));
+  CHECK(world.deliver(denied, {world.event("x")}) == WBEM_E_ACCESS_DENIED);
+  CHECK_FALSE(fs::exists(dir / "private" / "l.log"));
+
+  // Where nobody may write, the file is nobody's; root's own thread is root again afterwards.
+  ClassObject allowed = world.consumer(dir / "shared" / "l.log", "%S%");
+  allowed.put("CreatorSID", "uid:" + std::to_string(nobodyUid));
+  allowed.put("MaximumFileSize", std::uint64_t{3});
+  REQUIRE(world.deliver(allowed, {world.event("one"), world.event("two")}) == WBEM_S_NO_ERROR);
+  struct stat status {};
+  REQUIRE(::stat((dir / "shared" / "l.log").c_str(), &status) == 0);
+  CHECK(status.st_uid == nobodyUid);
+  REQUIRE(::stat((dir / "shared" / "l.001").c_str(), &status) == 0);  // rotated as nobody too
+  CHECK(readFile(dir / "shared" / "l.001") == "one\n");
+  CHECK(readFile(dir / "shared" / "l.log") == "two\n");
+  CHECK(::setfsuid(static_cast<uid_t>(-1)) == 0);  // the test's thread kept its identity
+
+  // A creator the service cannot name acts as nobody, never as root.
+  ClassObject unnamed = world.consumer(dir / "private" / "u.log", "%S%");
+  unnamed.put("CreatorSID", "someone");
+  CHECK(world.deliver(unnamed, {world.event("x")}) == WBEM_E_ACCESS_DENIED);
+  ClassObject byRoot = world.consumer(dir / "private" / "r.log", "%S%");
+  byRoot.put("CreatorSID", "uid:0");
+  CHECK(world.deliver(byRoot, {world.event("x")}) == WBEM_S_NO_ERROR);
 }
 
 TEST_CASE("findConsumer refuses a consumer without Filename and one of another class", "[logfile]") {
