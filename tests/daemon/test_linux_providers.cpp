@@ -23,6 +23,7 @@
 #include <span>
 #include <spawn.h>
 #include <string>
+#include <string_view>
 #include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -86,20 +87,20 @@ std::string ownComm() {
   return name;
 }
 
-// A consumer that keeps what it receives and lets the test wait for an event it describes.
-class RecordingSink : public ObjectSink {
+// The events a sink received on the service's (or the provider's) threads, for the test thread to
+// wait on. Thread-safe.
+class ReceivedEvents {
  public:
-  Status indicate(std::span<const ObjectPtr> objects) override {
+  void add(ObjectPtr event) {
     std::lock_guard lock(mutex_);
-    events_.insert(events_.end(), objects.begin(), objects.end());
+    events_.push_back(std::move(event));
     cv_.notify_all();
-    return WBEM_S_NO_ERROR;
   }
-  // The first event for which `match` holds, waiting up to kPatience; null when none came.
-  ObjectPtr waitFor(const std::function<bool(const ClassObject&)>& match) {
+  // An event for which `match` holds, waiting up to `timeout`; null when none came.
+  ObjectPtr waitFor(const std::function<bool(const ClassObject&)>& match, std::chrono::milliseconds timeout) {
     std::unique_lock lock(mutex_);
     ObjectPtr found;
-    cv_.wait_for(lock, kPatience, [&] {
+    cv_.wait_for(lock, timeout, [&] {
       for (const ObjectPtr& e : events_)
         if (match(*e)) found = e;
       return found != nullptr;
@@ -113,13 +114,27 @@ class RecordingSink : public ObjectSink {
   std::vector<ObjectPtr> events_;
 };
 
+// A consumer that keeps what it receives and lets the test wait for an event it describes.
+class RecordingSink : public ObjectSink {
+ public:
+  Status indicate(std::span<const ObjectPtr> objects) override {
+    for (const ObjectPtr& o : objects) received_.add(o);
+    return WBEM_S_NO_ERROR;
+  }
+  // An event for which `match` holds, waiting up to kPatience; null when none came.
+  ObjectPtr waitFor(const std::function<bool(const ClassObject&)>& match) {
+    return received_.waitFor(match, kPatience);
+  }
+
+ private:
+  ReceivedEvents received_;
+};
+
 // An event provider's sink, for driving LinuxProcessStartTraceProvider without a service.
 class CollectingEventSink : public EventSink {
  public:
   Status indicate(std::span<const ClassObject> objects, bool) override {
-    std::lock_guard lock(mutex_);
-    for (const ClassObject& o : objects) events_.push_back(share(o));
-    cv_.notify_all();
+    for (const ClassObject& o : objects) received_.add(share(o));
     return WBEM_S_NO_ERROR;
   }
   Status setStatus(std::int32_t, Status) override { return WBEM_S_NO_ERROR; }
@@ -130,20 +145,21 @@ class CollectingEventSink : public EventSink {
 
   // Waits up to `timeout` for an event with ProcessId `pid`.
   ObjectPtr waitForPid(std::uint32_t pid, std::chrono::milliseconds timeout) {
-    std::unique_lock lock(mutex_);
-    ObjectPtr found;
-    cv_.wait_for(lock, timeout, [&] {
-      for (const ObjectPtr& e : events_)
-        if (e->get("ProcessId") == Value(pid)) found = e;
-      return found != nullptr;
-    });
-    return found;
+    return received_.waitFor([pid](const ClassObject& e) { return e.get("ProcessId") == Value(pid); }, timeout);
   }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::vector<ObjectPtr> events_;
+  ReceivedEvents received_;
+};
+
+// An event service with the Linux providers registered in root\cimv2, and a consumer for the
+// subscriptions the test makes there.
+struct ServiceWithLinuxProviders {
+  ServiceWithLinuxProviders() { registerLinuxProviders(service); }
+  SubscriptionId subscribe(std::string_view query) { return service.subscribe("root\\cimv2", "WQL", query, sink); }
+
+  EventService service;
+  std::shared_ptr<RecordingSink> sink = std::make_shared<RecordingSink>();
 };
 
 }  // namespace
@@ -231,15 +247,11 @@ TEST_CASE("registerLinuxProviders declares the classes and may run again", "[lin
   }
 }
 
-TEST_CASE("WITHIN polling raises __InstanceCreationEvent for a started process", "[linux][process][service]") {
-  EventService service;
-  registerLinuxProviders(service);
-  auto sink = std::make_shared<RecordingSink>();
-  const SubscriptionId id =
-      service.subscribe("root\\cimv2", "WQL",
-                        "SELECT * FROM __InstanceCreationEvent WITHIN 1 WHERE TargetInstance ISA 'Linux_Process' AND "
-                        "TargetInstance.Name = 'sleep'",
-                        sink);
+TEST_CASE_METHOD(ServiceWithLinuxProviders, "WITHIN polling raises __InstanceCreationEvent for a started process",
+                 "[linux][process][service]") {
+  const SubscriptionId id = subscribe(
+      "SELECT * FROM __InstanceCreationEvent WITHIN 1 WHERE TargetInstance ISA 'Linux_Process' AND "
+      "TargetInstance.Name = 'sleep'");
 
   SleepChild child("3");
   const ObjectPtr event = sink->waitFor(
@@ -261,21 +273,18 @@ TEST_CASE("Linux_ProcessStartTrace reports the exec of a child", "[linux][trace]
   }
 
   SECTION("through the event service") {
-    EventService service;
-    registerLinuxProviders(service);
-    auto sink = std::make_shared<RecordingSink>();
-    const SubscriptionId id = service.subscribe(
-        "root\\cimv2", "WQL", "SELECT * FROM Linux_ProcessStartTrace WHERE ProcessName = 'sleep'", sink);
+    ServiceWithLinuxProviders f;
+    const SubscriptionId id = f.subscribe("SELECT * FROM Linux_ProcessStartTrace WHERE ProcessName = 'sleep'");
     SleepChild child("3");
     const ObjectPtr event =
-        sink->waitFor([&](const ClassObject& e) { return e.get("ProcessId") == Value(child.pid()); });
+        f.sink->waitFor([&](const ClassObject& e) { return e.get("ProcessId") == Value(child.pid()); });
     REQUIRE(event);
     CHECK(event->className() == "Linux_ProcessStartTrace");
     CHECK(event->get("ProcessName") == Value("sleep"));
     CHECK(event->get("ParentProcessId") == Value(static_cast<std::uint32_t>(::getpid())));
     CHECK(event->get("UserId") == Value(static_cast<std::uint32_t>(::getuid())));
     CHECK_FALSE(event->get("TIME_CREATED").isNull());
-    CHECK(service.cancel(id));
+    CHECK(f.service.cancel(id));
   }
 
   SECTION("only while some query is live") {

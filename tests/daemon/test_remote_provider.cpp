@@ -20,6 +20,8 @@
 #include <unistd.h>
 #include <vector>
 
+#include "in_process_daemon.hpp"
+
 using namespace wbem;
 using namespace std::chrono_literals;
 
@@ -55,37 +57,39 @@ Value descriptorValue(const std::string& sddl) {
 }
 
 // A daemon on a socket of its own with the Notice event class and the NoticeProvider
-// registration, and one client of it subscribed to every Notice.
-struct Daemon {
+// registration, and one client of it.
+struct Daemon : wbemtest::InProcessDaemon {
   explicit Daemon(std::chrono::milliseconds providerCallTimeout = 5s)
-      : socket(std::filesystem::temp_directory_path() /
-               ("wbem-remote-provider-" + std::to_string(::getpid()) + "-" + std::to_string(next++)) / "wbemd.sock"),
-        server(service, nullptr, options(socket, providerCallTimeout)) {
+      : InProcessDaemon(withCallTimeout(providerCallTimeout)) {
     server.start();
-    client = connect({.socketPath = socket, .namespaceName = "root/cimv2"});
+    client = connect(connectOptions());
     client->compileMof(R"(
       class Notice : __ExtrinsicEvent { string Text; };
       instance of __Win32Provider as $P { Name = "NoticeProvider"; HostingModel = "Decoupled:Com"; };
       instance of __EventProviderRegistration { provider = $P; EventQueryList = {"SELECT * FROM Notice"}; };
     )");
   }
-  ~Daemon() {
-    server.stop();
-    std::filesystem::remove_all(socket.parent_path());
-  }
-  static ServerOptions options(const std::filesystem::path& socket, std::chrono::milliseconds providerCallTimeout) {
+  ConnectOptions connectOptions() const { return {.socketPath = server.socketPath(), .namespaceName = "root/cimv2"}; }
+  static ServerOptions withCallTimeout(std::chrono::milliseconds providerCallTimeout) {
     ServerOptions options;
-    options.socketPath = socket;
     options.providerCallTimeout = providerCallTimeout;
     return options;
   }
-  ConnectOptions connectOptions() const { return {.socketPath = socket, .namespaceName = "root/cimv2"}; }
 
-  static inline int next = 0;
-  std::filesystem::path socket;
-  EventService service;
-  Server server;
   std::shared_ptr<Connection> client;
+};
+
+// The daemon's client subscribed to every Notice, and NoticeProvider registered from this process.
+struct SubscribedProvider {
+  explicit SubscribedProvider(Daemon& daemon) : provider(daemon.connectOptions()) {
+    REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, collector) == WBEM_S_NO_ERROR);
+    REQUIRE(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
+    sink = provider.getSink();
+  }
+
+  std::shared_ptr<Collector> collector = std::make_shared<Collector>();
+  DecoupledBasicEventProvider provider;
+  std::shared_ptr<EventSink> sink;
 };
 
 // A Notice with `text`, from the provider's view of the schema.
@@ -102,11 +106,8 @@ std::string someoneElse() { return "uid:" + std::to_string(::getuid() + 1); }
 
 TEST_CASE("a decoupled provider's sink security and event descriptors decide who receives its events") {
   Daemon daemon;
-  auto collector = std::make_shared<Collector>();
-  REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, collector) == WBEM_S_NO_ERROR);
-  DecoupledBasicEventProvider provider(daemon.connectOptions());
-  REQUIRE(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
-  const std::shared_ptr<EventSink> sink = provider.getSink();
+  SubscribedProvider subscribed(daemon);
+  auto& [collector, provider, sink] = subscribed;
 
   REQUIRE(sink->indicate(notice(provider, "open")) == WBEM_S_NO_ERROR);
   // Only someone else may subscribe: this client no longer receives.
@@ -151,11 +152,8 @@ TEST_CASE("a decoupled provider's sink security and event descriptors decide who
 
 TEST_CASE("a bad descriptor from a decoupled provider changes nothing") {
   Daemon daemon;
-  auto collector = std::make_shared<Collector>();
-  REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, collector) == WBEM_S_NO_ERROR);
-  DecoupledBasicEventProvider provider(daemon.connectOptions());
-  REQUIRE(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
-  const std::shared_ptr<EventSink> sink = provider.getSink();
+  SubscribedProvider subscribed(daemon);
+  auto& [collector, provider, sink] = subscribed;
   // The provider's own library parses the descriptor: a bad one never leaves the process.
   CHECK_THROWS_AS(sink->setSinkSecurity(SecurityDescriptor::parse("D:(X;;0x40;;;WD)")), Error);
   REQUIRE(sink->indicate(notice(provider, "still delivered")) == WBEM_S_NO_ERROR);

@@ -4,7 +4,6 @@
 
 #include <wbem/event_service.hpp>
 #include <wbem/mof.hpp>
-#include <wbem/permanent_subscriptions.hpp>
 #include <wbem/protocol.hpp>
 #include <wbem/server.hpp>
 #include <wbem/wire.hpp>
@@ -18,6 +17,7 @@
 #include <thread>
 #include <unistd.h>
 
+#include "in_process_daemon.hpp"
 #include "support.hpp"
 
 using namespace wbem;
@@ -25,33 +25,15 @@ using protocol::Message;
 
 namespace {
 
-std::filesystem::path freshSocketPath() {
-  static int counter = 0;
-  return std::filesystem::temp_directory_path() /
-         ("wbem-test-server-" + std::to_string(::getpid()) + "-" + std::to_string(counter++)) / "s.sock";
-}
-
 // A daemon in this process: the service with an event class, and the server on a fresh socket.
-struct Daemon {
-  EventService service;
-  PermanentSubscriptions permanent{service};
-  Server server;
-
-  explicit Daemon(ServerOptions options = {}) : server(service, &permanent, withSocket(std::move(options))) {
+struct Daemon : wbemtest::InProcessDaemon {
+  explicit Daemon(ServerOptions options = {}) : InProcessDaemon(std::move(options)) {
     Namespace& ns = service.createNamespace("root/cimv2");
     ClassObject alarm = ns.getClass("__ExtrinsicEvent")->spawnDerivedClass("Alarm");
     alarm.putProperty("Level", scalarType(CimType::UInt32));
     alarm.putProperty("Text", scalarType(CimType::String));
     ns.putClass(alarm);
     server.start();
-  }
-  ~Daemon() {
-    server.stop();
-    std::filesystem::remove_all(server.socketPath().parent_path());
-  }
-  static ServerOptions withSocket(ServerOptions options) {
-    options.socketPath = freshSocketPath();
-    return options;
   }
   ClassObject alarm(std::uint32_t level) const {
     ClassObject event = service.getNamespace("root/cimv2").getClass("Alarm")->spawnInstance();
@@ -134,13 +116,32 @@ class RawClient {
 
 void packString(wire::Packer& packer, std::string_view text) { protocol::packString(packer, text); }
 
-void subscribe(RawClient& client, std::uint64_t id, std::string_view query) {
+// The next frame, which the test needs: fails it when the daemon closed the connection instead.
+wire::Frame requireNext(RawClient& client) {
+  auto frame = client.next();
+  REQUIRE(frame);
+  return std::move(*frame);
+}
+
+// Sends ExecNotificationQuery; returns the daemon's Reply to it (no event comes before it).
+wire::Frame subscribe(RawClient& client, std::uint64_t id, std::string_view query) {
   client.request(Message::ExecNotificationQuery, id, [&](wire::Packer& p, wire::ObjectEncoder&) {
     p.pack_array(3);
     packString(p, "root/cimv2");
     packString(p, "WQL");
     packString(p, query);
   });
+  return requireNext(client);
+}
+
+// Sends GetObject; returns the daemon's Reply to it.
+wire::Frame getObject(RawClient& client, std::uint64_t id, std::string_view ns, std::string_view path) {
+  client.request(Message::GetObject, id, [&](wire::Packer& p, wire::ObjectEncoder&) {
+    p.pack_array(2);
+    packString(p, ns);
+    packString(p, path);
+  });
+  return requireNext(client);
 }
 
 void raise(RawClient& client, std::uint64_t id, const std::vector<ClassObject>& events) {
@@ -173,11 +174,9 @@ Status goodbyeStatus(RawClient& client) {
 TEST_CASE("a client subscribes, raises, receives and cancels over the socket") {
   Daemon daemon;
   RawClient client(daemon.server.socketPath());
-  subscribe(client, 7, "SELECT * FROM Alarm WHERE Level > 2");
-  auto reply = client.next();
-  REQUIRE(reply);
-  CHECK(reply->requestId() == 7);
-  CHECK(replyStatus(*reply) == WBEM_S_NO_ERROR);
+  const wire::Frame reply = subscribe(client, 7, "SELECT * FROM Alarm WHERE Level > 2");
+  CHECK(reply.requestId() == 7);
+  CHECK(replyStatus(reply) == WBEM_S_NO_ERROR);
 
   raise(client, 8, {daemon.alarm(1), daemon.alarm(5)});
   std::vector<ClassObject> events;
@@ -216,50 +215,26 @@ TEST_CASE("a client subscribes, raises, receives and cancels over the socket") {
 TEST_CASE("a request that fails gets its status, message and position in the Reply") {
   Daemon daemon;
   RawClient client(daemon.server.socketPath());
-  subscribe(client, 1, "SELECT * FROM Alarm WHERE");
-  auto reply = client.next();
-  REQUIRE(reply);
-  const Error error = wbemtest::errorOf([&] { protocol::replyResult(reply->body()); });
+  const wire::Frame reply = subscribe(client, 1, "SELECT * FROM Alarm WHERE");
+  const Error error = wbemtest::errorOf([&] { protocol::replyResult(reply.body()); });
   CHECK(error.status() == WBEM_E_INVALID_QUERY);
   REQUIRE(error.position());
   CHECK(error.position()->column > 20);
 
-  client.request(Message::GetObject, 2, [](wire::Packer& p, wire::ObjectEncoder&) {
-    p.pack_array(2);
-    packString(p, "root/cimv2");
-    packString(p, "NoSuchClass");
-  });
-  auto missing = client.next();
-  REQUIRE(missing);
-  CHECK(replyStatus(*missing) == WBEM_E_NOT_FOUND);
-
-  client.request(Message::GetObject, 3, [](wire::Packer& p, wire::ObjectEncoder&) {
-    p.pack_array(2);
-    packString(p, "root/nowhere");
-    packString(p, "Alarm");
-  });
-  auto nowhere = client.next();
-  REQUIRE(nowhere);
-  CHECK(replyStatus(*nowhere) == WBEM_E_INVALID_NAMESPACE);
+  CHECK(replyStatus(getObject(client, 2, "root/cimv2", "NoSuchClass")) == WBEM_E_NOT_FOUND);
+  CHECK(replyStatus(getObject(client, 3, "root/nowhere", "Alarm")) == WBEM_E_INVALID_NAMESPACE);
 
   // And the connection still serves: the class comes back whole.
-  client.request(Message::GetObject, 4, [](wire::Packer& p, wire::ObjectEncoder&) {
-    p.pack_array(2);
-    packString(p, "root\\cimv2");
-    packString(p, "Alarm");
-  });
-  auto found = client.next();
-  REQUIRE(found);
-  REQUIRE(replyStatus(*found) == WBEM_S_NO_ERROR);
-  const ClassObject alarm = client.decode(protocol::replyResult(found->body()));
+  const wire::Frame found = getObject(client, 4, "root\\cimv2", "Alarm");
+  REQUIRE(replyStatus(found) == WBEM_S_NO_ERROR);
+  const ClassObject alarm = client.decode(protocol::replyResult(found.body()));
   CHECK(alarm == *daemon.service.getNamespace("root/cimv2").getClass("Alarm"));
 }
 
 TEST_CASE("a broken client is disconnected with the reason; the others keep being served") {
   Daemon daemon;
   RawClient watcher(daemon.server.socketPath());
-  subscribe(watcher, 1, "SELECT * FROM Alarm");
-  REQUIRE(replyStatus(*watcher.next()) == WBEM_S_NO_ERROR);
+  REQUIRE(replyStatus(subscribe(watcher, 1, "SELECT * FROM Alarm")) == WBEM_S_NO_ERROR);
 
   SECTION("garbage after the Hello") {
     RawClient bad(daemon.server.socketPath());
@@ -312,11 +287,9 @@ TEST_CASE("a client that never reads loses events, then its connection; nobody e
   Daemon daemon({.maxSendQueueBytes = 64u << 10, .sendStallTimeout = std::chrono::milliseconds(300)});
   RawClient sleeper(daemon.server.socketPath());
   ::setsockopt(sleeper.fd(), SOL_SOCKET, SO_RCVBUF, std::array<int, 1>{4096}.data(), sizeof(int));
-  subscribe(sleeper, 1, "SELECT * FROM Alarm");
-  REQUIRE(replyStatus(*sleeper.next()) == WBEM_S_NO_ERROR);
+  REQUIRE(replyStatus(subscribe(sleeper, 1, "SELECT * FROM Alarm")) == WBEM_S_NO_ERROR);
   RawClient reader(daemon.server.socketPath());
-  subscribe(reader, 1, "SELECT * FROM Alarm WHERE Level = 999999");
-  REQUIRE(replyStatus(*reader.next()) == WBEM_S_NO_ERROR);
+  REQUIRE(replyStatus(subscribe(reader, 1, "SELECT * FROM Alarm WHERE Level = 999999")) == WBEM_S_NO_ERROR);
 
   // Enough events to fill the socket buffers and the 64 KiB send queue many times over.
   RawClient raiser(daemon.server.socketPath());

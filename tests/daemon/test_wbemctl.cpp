@@ -1,33 +1,37 @@
 // Tests of wbemctl's pure helpers: values typed from name=value text and from JSON (value_input.hpp), objects
-// as JSON and errors as one line (output.hpp). The commands themselves need a daemon.
+// as JSON and errors as one line (output.hpp); and of the real wbemctl's `call` and `stats` against a daemon
+// in this process.
 
 #include <wbem/classobject.hpp>
 #include <wbem/datetime.hpp>
+#include <wbem/event_service.hpp>
+#include <wbem/mof.hpp>
+#include <wbem/namespace.hpp>
 #include <wbem/status.hpp>
 #include <wbem/value.hpp>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
+#include "child_process.hpp"
+#include "in_process_daemon.hpp"
 #include "output.hpp"
+#include "support.hpp"
 #include "value_input.hpp"
 
+using namespace std::chrono_literals;
 using wbem::CimType;
 using wbem::Value;
 using wbemctl::Json;
+using wbemtest::statusOf;
 
 namespace {
-
-wbem::Status statusOf(const std::function<void()>& action) {
-  try {
-    action();
-  } catch (const wbem::Error& error) {
-    return error.status();
-  }
-  return wbem::WBEM_S_NO_ERROR;
-}
 
 // A class with one property of each kind the converters handle, and one to embed.
 std::map<std::string, wbem::ClassObject> schema() {
@@ -54,6 +58,79 @@ wbemctl::ClassLookup lookupIn(const std::map<std::string, wbem::ClassObject>& cl
     if (it == classes.end()) throw wbem::Error(wbem::WBEM_E_NOT_FOUND, name);
     return it->second;
   };
+}
+
+// --- wbemctl call ---------------------------------------------------------------------------------
+
+// A class whose one method has in-parameters of three types, two out-parameters and a ReturnValue.
+constexpr std::string_view kCalculatorMof = R"(
+[Provider("Test_CalculatorProvider")]
+class Test_Calculator {
+  [key] uint32 Id;
+  [Implemented] uint32 Divide([in] uint32 Dividend, [in] uint8 Divisor, [in] string Unit,
+                              [out] uint32 Remainder, [out] string Text);
+};
+)";
+// The instance wbemctl calls Divide on: the provider serves any, none is stored.
+constexpr const char* kCalculatorPath = "Test_Calculator.Id=1";
+
+// Runs Test_Calculator.Divide in the daemon's process: ReturnValue is the whole quotient, and Text
+// tells what was divided on which instance, so that the output shows what reached the provider.
+// (The namespace hands it only in-parameters of the declared types: a mistyped one fails the call.)
+class CalculatorProvider : public wbem::MethodProvider {
+ public:
+  void execMethod(const wbem::MethodCall& call, wbem::ClassObject& out) override {
+    const std::uint64_t dividend = call.inParameters.get("Dividend").asUInt64();
+    const std::uint64_t divisor = call.inParameters.get("Divisor").asUInt64();
+    const std::string unit = call.inParameters.get("Unit").asString();
+    out.put("ReturnValue", Value(static_cast<std::uint32_t>(dividend / divisor)));
+    out.put("Remainder", Value(static_cast<std::uint32_t>(dividend % divisor)));
+    out.put("Text", Value(call.target.relativePath() + " divided " + std::to_string(dividend) + " " + unit + " by " +
+                          std::to_string(divisor)));
+  }
+};
+
+// A daemon in this process whose root\cimv2 holds Test_Calculator, its method run by a CalculatorProvider.
+struct CalculatorDaemon : wbemtest::InProcessDaemon {
+  CalculatorDaemon() {
+    wbem::Namespace& ns = service.createNamespace("root/cimv2");
+    const wbem::MofCompiler compiler([&ns](const std::string&) { return &ns; });
+    const wbem::MofResult result = compiler.compileText(kCalculatorMof, "calculator.mof");
+    INFO((result.ok() ? std::string() : result.diagnostics.front().toString()));
+    REQUIRE(result.ok());
+    ns.registerMethodProvider("Test_CalculatorProvider", std::make_shared<CalculatorProvider>());
+    server.start();
+  }
+};
+
+// An event provider that keeps the sink the service hands it, so that the test can raise events.
+class KeepingProvider : public wbem::EventProvider {
+ public:
+  wbem::Status provideEvents(std::shared_ptr<wbem::EventSink> sink, std::int32_t) override {
+    sink_ = std::move(sink);
+    return wbem::WBEM_S_NO_ERROR;
+  }
+  const std::shared_ptr<wbem::EventSink>& sink() const { return sink_; }
+
+ private:
+  std::shared_ptr<wbem::EventSink> sink_;
+};
+
+// What one run of the real wbemctl left behind.
+struct WbemctlRun {
+  int exitCode;          // -1: it did not exit in time, or died of a signal
+  std::string output;    // all of stdout
+  std::string describe;  // stdout and stderr, for failure messages
+};
+
+// Runs `wbemctl ARGUMENTS... --socket <daemon's>` to its end; its stderr goes to <dir>/wbemctl.log.
+WbemctlRun runWbemctl(const wbemtest::InProcessDaemon& daemon, const wbemtest::TempDir& dir,
+                      std::vector<std::string> arguments) {
+  arguments.insert(arguments.begin(), WBEM_TEST_WBEMCTL);
+  arguments.insert(arguments.end(), {"--socket", daemon.server.socketPath().string()});
+  wbemtest::Child wbemctl(std::move(arguments), dir / "wbemctl.log", true);
+  const int exitCode = wbemctl.exitCode(30s);
+  return {exitCode, wbemctl.output(), wbemctl.describe()};
 }
 
 }  // namespace
@@ -174,4 +251,83 @@ TEST_CASE("errorLine gives the symbolic name, the code, the position and the mes
         "WBEM_E_INVALID_QUERY (0x80041017): 1:15: expected FROM");
   CHECK(wbemctl::errorLine(wbem::Error(wbem::WBEM_E_INVALID_SYNTAX, "bad", {"a.mof", 3, 2})) ==
         "WBEM_E_INVALID_SYNTAX (0x80041021): a.mof:3:2: bad");
+}
+
+TEST_CASE("wbemctl call types name=value by the method's in-parameters and prints the out-parameters") {
+  const CalculatorDaemon daemon;
+  const wbemtest::TempDir dir("wbem-test-wbemctl");
+  // Divisor=0x5: integers may also be written in hex.
+  std::vector<std::string> arguments{"call", kCalculatorPath, "Divide", "Dividend=47", "Divisor=0x5", "Unit=km"};
+  std::string expected;
+  SECTION("as MOF, by default") {
+    // The out-parameters in their signature's order, then ReturnValue; a blank line ends the object.
+    expected = R"(instance of __PARAMETERS
+{
+    Remainder = 2;
+    Text = "Test_Calculator.Id=1 divided 47 km by 5";
+    ReturnValue = 9;
+};
+
+)";
+  }
+  SECTION("as JSON") {
+    arguments.insert(arguments.end(), {"--format", "json"});
+    expected =
+        R"({"__CLASS":"__PARAMETERS","Remainder":2,"Text":"Test_Calculator.Id=1 divided 47 km by 5","ReturnValue":9})"
+        "\n";
+  }
+
+  const WbemctlRun run = runWbemctl(daemon, dir, arguments);
+  INFO(run.describe);
+  CHECK(run.exitCode == 0);
+  CHECK(run.output == expected);
+}
+
+TEST_CASE("wbemctl stats prints the totals, each event provider and each subscription's consumer") {
+  wbemtest::InProcessDaemon daemon;
+  wbem::Namespace& ns = daemon.service.createNamespace("root/cimv2");
+  const wbem::MofCompiler compiler([&ns](const std::string&) { return &ns; });
+  REQUIRE(compiler.compileText("class Test_Tick : __ExtrinsicEvent { uint32 N; };", "tick.mof").ok());
+  auto provider = std::make_shared<KeepingProvider>();
+  daemon.service.registerEventProvider("root/cimv2", "TickProvider", {"SELECT * FROM Test_Tick"}, provider);
+  const wbem::SubscriptionId id =
+      daemon.service.subscribePull("root/cimv2", "WQL", "SELECT * FROM Test_Tick WHERE N > 1");
+  daemon.server.start();
+  std::vector<wbem::ClassObject> ticks;
+  for (std::uint32_t n = 1; n <= 3; ++n) {
+    ticks.push_back(ns.getClass("Test_Tick")->spawnInstance());
+    ticks.back().put("N", Value(n));
+  }
+  REQUIRE(provider->sink()->indicate(ticks) == wbem::WBEM_S_NO_ERROR);
+  REQUIRE(daemon.service.waitIdle());
+  const wbemtest::TempDir dir("wbem-test-wbemctl");
+
+  SECTION("as text") {
+    const WbemctlRun run = runWbemctl(daemon, dir, {"stats"});
+    INFO(run.describe);
+    REQUIRE(run.exitCode == 0);
+    CHECK(run.output.find("\nservice.indicated 3\n") != std::string::npos);
+    CHECK(run.output.find("\nprovider root/cimv2 TickProvider bound=true filters=1 indicated=3 rejectedBusy=0\n") !=
+          std::string::npos);
+    // The pull consumer's two events wait in its queue until pulled.
+    const std::string consumer =
+        "consumer " + std::to_string(id) + " root/cimv2 delivered=0 dropped=0 failures=0 queued=2";
+    CHECK(run.output.find("\n" + consumer + " queuedBytes=") != std::string::npos);
+    CHECK(run.output.find(" permanent=false consumer=__TemporaryConsumer.Id=" + std::to_string(id) +
+                          " query=SELECT * FROM Test_Tick WHERE N > 1\n") != std::string::npos);
+  }
+  SECTION("as JSON") {
+    const WbemctlRun run = runWbemctl(daemon, dir, {"stats", "--json"});
+    INFO(run.describe);
+    REQUIRE(run.exitCode == 0);
+    const Json stats = Json::parse(run.output);
+    CHECK(stats["counters"]["service.indicated"] == 3);
+    const Json& tickProvider = stats["providers"].back();
+    CHECK(tickProvider["name"] == "TickProvider");
+    CHECK(tickProvider["indicated"] == 3);
+    REQUIRE(stats["consumers"].size() == 1);
+    CHECK(stats["consumers"][0]["id"] == id);
+    CHECK(stats["consumers"][0]["queued"] == 2);
+    CHECK(stats["consumers"][0]["delivered"] == 0);
+  }
 }

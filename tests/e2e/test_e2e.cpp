@@ -14,35 +14,20 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <condition_variable>
-#include <cstdlib>
 #include <cstring>
-#include <fcntl.h>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <optional>
 #include <regex>
-#include <set>
-#include <signal.h>
-#include <spawn.h>
-#include <sstream>
 #include <string>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
 #include <vector>
 
-extern char** environ;
-
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
-#define WBEM_E2E_SANITIZED 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer) || __has_feature(address_sanitizer)
-#define WBEM_E2E_SANITIZED 1
-#endif
-#endif
+#include "child_process.hpp"
 
 using namespace std::chrono_literals;
 using wbem::protocol::Message;
@@ -50,46 +35,18 @@ namespace wire = wbem::wire;
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-using Milliseconds = std::chrono::milliseconds;
+using wbemtest::Child;
+using wbemtest::Clock;
+using wbemtest::envNumber;
+using wbemtest::Milliseconds;
+using wbemtest::readFile;
+using wbemtest::scaled;
+using wbemtest::slowFactor;
+using wbemtest::TempDir;
+using wbemtest::waitUntil;
 
-// --- timing -------------------------------------------------------------------------------------
-
-unsigned envNumber(const char* name, unsigned fallback) {
-  const char* text = std::getenv(name);
-  return text && *text ? static_cast<unsigned>(std::strtoul(text, nullptr, 10)) : fallback;
-}
-
-// Sanitizer builds run every process several times slower: deadlines stretch with them.
-unsigned slowFactor() {
-#ifdef WBEM_E2E_SANITIZED
-  constexpr unsigned kDefault = 4;
-#else
-  constexpr unsigned kDefault = 1;
-#endif
-  static const unsigned factor = std::max(1u, envNumber("WBEM_E2E_SLOW", kDefault));
-  return factor;
-}
-
-Milliseconds scaled(Milliseconds timeout) { return timeout * slowFactor(); }
-
-// Polls `condition` until it holds or `timeout` (scaled) passes; true when it held.
-template <typename Condition>
-bool waitUntil(Condition condition, Milliseconds timeout) {
-  const auto deadline = Clock::now() + scaled(timeout);
-  while (!condition()) {
-    if (Clock::now() >= deadline) return condition();
-    std::this_thread::sleep_for(10ms);
-  }
-  return true;
-}
-
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
+// Each case's temporary directory is <tmp>/wbem-e2e-XXXXXX.
+constexpr std::string_view kTempDirPrefix = "wbem-e2e";
 
 void writeFile(const std::filesystem::path& path, std::string_view text) {
   std::ofstream out(path, std::ios::binary);
@@ -97,161 +54,6 @@ void writeFile(const std::filesystem::path& path, std::string_view text) {
 }
 
 // --- processes ----------------------------------------------------------------------------------
-
-// A directory of its own per case, removed at the end unless WBEM_E2E_KEEP is set.
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "wbem-e2e-XXXXXX").string();
-    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
-    path_ = pattern;
-  }
-  ~TempDir() {
-    if (envNumber("WBEM_E2E_KEEP", 0) == 0) {
-      std::error_code ignored;
-      std::filesystem::remove_all(path_, ignored);
-    }
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-  std::filesystem::path operator/(std::string_view name) const { return path_ / name; }
-
- private:
-  std::filesystem::path path_;
-};
-
-// A child process (posix_spawn): stderr appended to `logFile`, stdout too or captured through a
-// pipe (output(), waitForOutput()). The destructor SIGKILLs it if it still runs and reaps it, so
-// a failing REQUIRE never leaves a process behind.
-class Child {
- public:
-  Child(std::vector<std::string> argv, const std::filesystem::path& logFile, bool captureStdout,
-        const std::vector<std::string>& extraEnv = {})
-      : name_(std::filesystem::path(argv.at(0)).filename().string()), logFile_(logFile) {
-    int pipeFds[2] = {-1, -1};
-    if (captureStdout) REQUIRE(::pipe2(pipeFds, O_CLOEXEC) == 0);
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, 2, logFile.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (captureStdout)
-      posix_spawn_file_actions_adddup2(&actions, pipeFds[1], 1);
-    else
-      posix_spawn_file_actions_adddup2(&actions, 2, 1);
-    // This process holds other children's pipes and client sockets that Asio opens without
-    // CLOEXEC: none of them may leak into the child (a leaked pipe end would never see EOF).
-    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
-
-    std::vector<std::string> environment;
-    for (char** entry = environ; *entry; ++entry) environment.emplace_back(*entry);
-    environment.insert(environment.end(), extraEnv.begin(), extraEnv.end());
-    std::vector<char*> envp;
-    for (std::string& entry : environment) envp.push_back(entry.data());
-    envp.push_back(nullptr);
-    std::vector<char*> args;
-    for (std::string& arg : argv) args.push_back(arg.data());
-    args.push_back(nullptr);
-
-    const int error = ::posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    if (captureStdout) ::close(pipeFds[1]);
-    if (error != 0) {
-      if (captureStdout) ::close(pipeFds[0]);
-      FAIL("posix_spawn " << argv[0] << ": " << std::strerror(error));
-    }
-    if (captureStdout) reader_ = std::thread([this, fd = pipeFds[0]] { readOutput(fd); });
-  }
-
-  ~Child() {
-    if (!exited_) {
-      ::kill(pid_, SIGKILL);
-      reap(true);
-    }
-    if (reader_.joinable()) reader_.join();
-  }
-  Child(const Child&) = delete;
-  Child& operator=(const Child&) = delete;
-
-  pid_t pid() const { return pid_; }
-  const std::string& name() const { return name_; }
-  void signal(int number) {
-    if (!exited_) ::kill(pid_, number);
-  }
-  // True while the process has not exited.
-  bool running() { return !exited_ && !reap(false); }
-  // The raw wait status once the process exited within `timeout` (scaled).
-  std::optional<int> wait(Milliseconds timeout) {
-    if (!waitUntil([&] { return !running(); }, timeout)) return std::nullopt;
-    return status_;
-  }
-  // SIGKILL, then reaps.
-  void kill() {
-    signal(SIGKILL);
-    if (!exited_) reap(true);
-  }
-  // SIGTERM, then its exit code when it exits normally within `timeout`; SIGKILL and -1 when not.
-  int stop(Milliseconds timeout = 10s) {
-    signal(SIGTERM);
-    const std::optional<int> status = wait(timeout);
-    if (!status) kill();
-    return status && WIFEXITED(*status) ? WEXITSTATUS(*status) : -1;
-  }
-
-  // Captured stdout so far.
-  std::string output() const {
-    std::lock_guard lock(mutex_);
-    return output_;
-  }
-  // Waits until stdout holds `needle` at least `occurrences` times.
-  bool waitForOutput(std::string_view needle, Milliseconds timeout, std::size_t occurrences = 1) {
-    std::unique_lock lock(mutex_);
-    return changed_.wait_for(lock, scaled(timeout), [&] { return count(output_, needle) >= occurrences; });
-  }
-  // stdout and the log, for failure messages.
-  std::string describe() const {
-    return name_ + " stdout:\n" + output() + "\n" + name_ + " log (" + logFile_.string() + "):\n" + readFile(logFile_);
-  }
-
-  static std::size_t count(std::string_view text, std::string_view needle) {
-    std::size_t n = 0;
-    for (std::size_t at = text.find(needle); at != std::string_view::npos; at = text.find(needle, at + 1)) ++n;
-    return n;
-  }
-
- private:
-  bool reap(bool block) {
-    int status = 0;
-    const pid_t result = ::waitpid(pid_, &status, block ? 0 : WNOHANG);
-    if (result == pid_ || (result < 0 && errno == ECHILD)) {
-      exited_ = true;
-      status_ = status;
-    }
-    return exited_;
-  }
-  void readOutput(int fd) {
-    char buffer[4096];
-    for (;;) {
-      const ssize_t n = ::read(fd, buffer, sizeof(buffer));
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      std::lock_guard lock(mutex_);
-      output_.append(buffer, static_cast<std::size_t>(n));
-      changed_.notify_all();
-    }
-    ::close(fd);
-  }
-
-  std::string name_;
-  std::filesystem::path logFile_;
-  pid_t pid_ = -1;
-  bool exited_ = false;
-  int status_ = 0;
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  std::string output_;
-  std::thread reader_;
-};
 
 // A connected Unix stream socket, or -1 when nobody accepts on `path`.
 int connectUnix(const std::filesystem::path& path, int receiveBuffer = 0) {
@@ -504,12 +306,30 @@ std::uint64_t statistic(const wbem::Connection& connection, const std::string& n
   return it->second;
 }
 
+// --- fixtures -----------------------------------------------------------------------------------
+// (Catch2 runs a TEST_CASE_METHOD as a member of a subclass: the cases name `dir`, `daemon`,
+// `connection` and `sink` as their own, and they go in the reverse order of their making.)
+
+// Where cases 2 to 6 start: their own directory and a daemon that knows E2EEvent and its provider.
+struct ProviderSchemaCase {
+  ProviderSchemaCase() { compileProviderMof(daemon); }
+  TempDir dir{kTempDirPrefix};
+  Daemon daemon{dir};
+};
+
+// Cases 4 to 6 also watch a subscription of this process to every E2EEvent while something else
+// misbehaves around it.
+struct SubscribedCase : ProviderSchemaCase {
+  const std::shared_ptr<wbem::Connection> connection = daemon.connect();
+  const std::shared_ptr<RecordingSink> sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+};
+
 }  // namespace
 
 // --- the cases ----------------------------------------------------------------------------------
 
 TEST_CASE("e2e 1: wbemctl subscribe prints the matching events of a decoupled provider") {
-  TempDir dir;
+  TempDir dir(kTempDirPrefix);
   Daemon daemon(dir);
   const std::vector<std::string> socketEnv{"WBEM_SOCKET=" + daemon.socket().string()};
 
@@ -518,11 +338,9 @@ TEST_CASE("e2e 1: wbemctl subscribe prints the matching events of a decoupled pr
   {
     Child mof({WBEM_E2E_WBEMCTL, "mof", (dir / "e2e.mof").string(), "--socket", daemon.socket().string()},
               dir / "wbemctl-mof.log", true, socketEnv);
-    const std::optional<int> status = mof.wait(30s);
+    const int exitCode = mof.exitCode(30s);
     INFO(mof.describe());
-    REQUIRE(status);
-    REQUIRE(WIFEXITED(*status));
-    REQUIRE(WEXITSTATUS(*status) == 0);
+    REQUIRE(exitCode == 0);
   }
   REQUIRE(daemon.connect()->getObject("E2EEvent")->className() == "E2EEvent");
 
@@ -533,11 +351,10 @@ TEST_CASE("e2e 1: wbemctl subscribe prints the matching events of a decoupled pr
   auto provider = startProvider(dir, daemon, {"--count", "10", "--interval-ms", "10", "--wait-active"});
   requireOutput(*provider, "registered", 30s);
 
-  const std::optional<int> status = subscriber.wait(40s);
+  const int exitCode = subscriber.exitCode(40s);
   INFO(subscriber.describe() << "\n" << provider->describe() << "\nwbemd:\n" << daemon.log());
-  REQUIRE(status);
-  REQUIRE(WIFEXITED(*status));
-  CHECK(WEXITSTATUS(*status) == 0);
+  REQUIRE(exitCode >= 0);
+  CHECK(exitCode == 0);
   CHECK(provider->output().find("newQuery") != std::string::npos);
 
   // Each Seq value printed, whatever the layout (MOF `Seq = 3;`, JSON `"Seq": 3`, `Seq=3`).
@@ -555,11 +372,7 @@ TEST_CASE("e2e 1: wbemctl subscribe prints the matching events of a decoupled pr
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE("e2e 2: a subscription survives its decoupled provider's crash and restart") {
-  TempDir dir;
-  Daemon daemon(dir);
-  compileProviderMof(daemon);
-
+TEST_CASE_METHOD(ProviderSchemaCase, "e2e 2: a subscription survives its decoupled provider's crash and restart") {
   auto first = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "20", "--source", "first"}, "first.log");
   requireOutput(*first, "registered", 30s);
   const auto connection = daemon.connect();
@@ -570,11 +383,10 @@ TEST_CASE("e2e 2: a subscription survives its decoupled provider's crash and res
   // The same name again while the first is registered and connected: refused.
   {
     auto duplicate = startProvider(dir, daemon, {"--count", "1"}, "duplicate.log");
-    const std::optional<int> status = duplicate->wait(30s);
+    const int exitCode = duplicate->exitCode(30s);
     INFO(duplicate->describe());
-    REQUIRE(status);
-    REQUIRE(WIFEXITED(*status));
-    CHECK(WEXITSTATUS(*status) != 0);
+    REQUIRE(exitCode >= 0);
+    CHECK(exitCode != 0);
     CHECK(duplicate->output().find("register failed 0x80041084") != std::string::npos);
   }
 
@@ -603,10 +415,8 @@ TEST_CASE("e2e 2: a subscription survives its decoupled provider's crash and res
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE("e2e 3: a permanent subscription delivers again after the daemon is killed and restarted") {
-  TempDir dir;
-  Daemon daemon(dir);
-  compileProviderMof(daemon);
+TEST_CASE_METHOD(ProviderSchemaCase,
+                 "e2e 3: a permanent subscription delivers again after the daemon is killed and restarted") {
   const std::filesystem::path logFile = dir / "events.log";
   {
     const std::string subscriptionMof = R"(
@@ -658,18 +468,13 @@ TEST_CASE("e2e 3: a permanent subscription delivers again after the daemon is ki
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE("e2e 4: 1000 clients come and go while events flow; none is lost, none lingers") {
-  TempDir dir;
-  Daemon daemon(dir);
-  compileProviderMof(daemon);
-  const auto connection = daemon.connect();
-  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+TEST_CASE_METHOD(SubscribedCase, "e2e 4: 1000 clients come and go while events flow; none is lost, none lingers") {
   auto provider = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "5", "--wait-active"});
   requireOutput(*provider, "registered", 30s);
   REQUIRE(sink->waitForCount(10, 30s));
   const std::uint64_t baseline = statistic(*connection, "server.clients");
 
-#ifdef WBEM_E2E_SANITIZED
+#ifdef WBEM_TEST_SANITIZED
   constexpr unsigned kDefaultClients = 300;
 #else
   constexpr unsigned kDefaultClients = 1000;
@@ -715,12 +520,7 @@ TEST_CASE("e2e 4: 1000 clients come and go while events flow; none is lost, none
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE("e2e 5: malformed frames close that connection only; a subscription keeps receiving") {
-  TempDir dir;
-  Daemon daemon(dir);
-  compileProviderMof(daemon);
-  const auto connection = daemon.connect();
-  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
+TEST_CASE_METHOD(SubscribedCase, "e2e 5: malformed frames close that connection only; a subscription keeps receiving") {
   auto provider = startProvider(dir, daemon, {"--count", "0", "--interval-ms", "10", "--wait-active"});
   REQUIRE(sink->waitForCount(3, 30s));
   const std::uint64_t errorsBefore = statistic(*connection, "server.protocolErrors");
@@ -752,13 +552,8 @@ TEST_CASE("e2e 5: malformed frames close that connection only; a subscription ke
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE("e2e 6: a client that never reads loses events; another subscriber gets all of them promptly") {
-  TempDir dir;
-  Daemon daemon(dir);
-  compileProviderMof(daemon);
-  const auto connection = daemon.connect();
-  const auto sink = subscribe(*connection, "SELECT * FROM E2EEvent");
-
+TEST_CASE_METHOD(SubscribedCase,
+                 "e2e 6: a client that never reads loses events; another subscriber gets all of them promptly") {
   // Subscribes, reads the Reply (so that its filter is live), then never reads again.
   RawClient sleeper(daemon.socket(), 4096);
   sleeper.sendHello();
