@@ -9,6 +9,7 @@
 #include <future>
 #include <optional>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 #include <utility>
 
 #include "msgpack_input.hpp"
@@ -285,6 +286,16 @@ void ClientSession::send(protocol::Message type, std::uint64_t requestId, const 
       throw;
     }
     if (writing_) return;
+    // On the I/O thread (a registration's flush, which encodes until its queue is empty) the
+    // frame goes out now, as far as the socket takes it: posting the write would hold every
+    // frame back until the flush returns, for a whole burst.
+    if (impl_->io.get_executor().running_in_this_thread()) {
+      const ssize_t sent =
+          ::send(impl_->socket.native_handle(), outgoing_.data(), outgoing_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+      // On an error the write pump below meets it again and disconnects.
+      if (sent > 0) outgoing_.erase(outgoing_.begin(), outgoing_.begin() + sent);
+      if (outgoing_.empty()) return;
+    }
     writing_ = true;
     current = generation_;
   }

@@ -71,26 +71,6 @@ std::int64_t steadyNowNs() {
       .count();
 }
 
-// What an event costs in a frame, roughly: enough to cut frames near kBatchBytes.
-std::uint64_t approximateSize(const ClassObject& object) {
-  std::uint64_t bytes = 16;
-  const std::size_t count = object.definition().properties().size();
-  for (PropertySlot slot = 0; slot < count; ++slot) {
-    const Value& v = object.get(slot);
-    bytes += 2;
-    if (v.isNull()) continue;
-    if (v.isArray())
-      bytes += v.asArray().size() * 9;
-    else if (v.type() == CimType::String || v.type() == CimType::Reference || v.type() == CimType::DateTime)
-      bytes += v.asString().size();
-    else if (v.type() == CimType::Object)
-      bytes += approximateSize(*v.asObject());
-    else
-      bytes += 8;
-  }
-  return bytes;
-}
-
 std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
@@ -282,7 +262,7 @@ Status Registration::indicate(std::span<const ClassObject> objects, bool subject
     item.object->setOrigin({}, {});
     if (auto slot = item.object->slotOf("TIME_CREATED"); slot && item.object->get(*slot).isNull())
       item.object->putExact(*slot, Value(created));
-    item.bytes = approximateSize(*item.object);
+    item.bytes = wire::approximateEncodedSize(*item.object);
     bytes += item.bytes;
     items.push_back(std::move(item));
   }

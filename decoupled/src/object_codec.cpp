@@ -803,4 +803,23 @@ ClassObject ObjectDecoder::decode(std::span<const std::uint8_t> record, const Fr
 
 std::size_t ObjectDecoder::classCount() const noexcept { return state_->classes.size(); }
 
+std::uint64_t approximateEncodedSize(const ClassObject& object) {
+  std::uint64_t bytes = 16;
+  const std::size_t count = object.definition().properties().size();
+  for (PropertySlot slot = 0; slot < count; ++slot) {
+    const Value& v = object.get(slot);
+    bytes += 2;
+    if (v.isNull()) continue;
+    if (v.isArray())
+      bytes += v.asArray().size() * 9;
+    else if (v.type() == CimType::String || v.type() == CimType::Reference || v.type() == CimType::DateTime)
+      bytes += v.asString().size();
+    else if (v.type() == CimType::Object)
+      bytes += approximateEncodedSize(*v.asObject());
+    else
+      bytes += 8;
+  }
+  return bytes;
+}
+
 }  // namespace wbem::wire

@@ -257,6 +257,10 @@ struct ObjectLimits {
   std::uint32_t maxQualifiers = 256;
 };
 
+/// Roughly the bytes `object`'s values take in an encoded instance record (its class record not
+/// counted), cheap to compute: what senders use to cut batches near a frame size. Thread-safe.
+std::uint64_t approximateEncodedSize(const ClassObject& object);
+
 /// Encodes objects for one direction of one connection, sending each class definition (schema)
 /// once: it remembers every definition it has sent, by identity (instances of one class share
 /// theirs), for its lifetime. Refuses what the peer's decoder would (ObjectLimits; an instance
