@@ -152,9 +152,11 @@ void Server::start() {
   if (!error) core_->acceptor->listen(server::asio::socket_base::max_listen_connections, error);
   if (error) throw Error(WBEM_E_TRANSPORT_FAILURE, "cannot listen on " + path.string() + ": " + error.message());
   ::chmod(path.c_str(), 0666);
+  // Logged before the I/O thread starts: the first use of spdlog sets up its registry, which must
+  // not race with the thread's own logging (spdlog's library is not instrumented for TSan).
+  spdlog::info("listening on {}", path.string());
   core_->accept();
   core_->ioThread = std::thread([core = core_] { core->io.run(); });
-  spdlog::info("listening on {}", path.string());
 }
 
 void Server::stop(Status reason) {
