@@ -184,8 +184,8 @@ pid_t forkProcessAs(const SpawnRequest& request, int output) {
   const pid_t pid = ::fork();
   if (pid < 0) throw startError(request, errno);
   if (pid == 0) {
-    const int report = errorWrite.get();
-    const auto fail = [report](int error) {
+    int report = errorWrite.get();  // moves to 3 below
+    const auto fail = [&report](int error) {
       [[maybe_unused]] const auto written = ::write(report, &error, sizeof error);
       ::_exit(127);
     };
@@ -202,19 +202,16 @@ pid_t forkProcessAs(const SpawnRequest& request, int output) {
       fail(errno);
     // The error pipe moves to 3 (close-on-exec); everything above it closes.
     if (report != 3 && ::dup3(report, 3, O_CLOEXEC) < 0) fail(errno);
+    report = 3;
     ::close_range(4, ~0U, 0);
-    const auto failHere = [](int error) {
-      [[maybe_unused]] const auto written = ::write(3, &error, sizeof error);
-      ::_exit(127);
-    };
     if (::setgroups(groups.size(), groups.data()) != 0 || ::setgid(groups.front()) != 0 || ::setuid(as.uid) != 0)
-      failHere(errno);
-    if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) failHere(errno);
+      fail(errno);
+    if (!request.workingDirectory.empty() && ::chdir(request.workingDirectory.c_str()) != 0) fail(errno);
     if (request.searchPath)
       ::execvpe(request.program.c_str(), argv.data(), environ);
     else
       ::execve(request.program.c_str(), argv.data(), environ);
-    failHere(errno);
+    fail(errno);
   }
   errorWrite.reset();
   int error = 0;
