@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <unistd.h>
@@ -69,12 +70,41 @@ ObjectPtr Namespace::findClass(std::string_view name) const {
   return e ? e->cls : nullptr;
 }
 
+std::shared_ptr<const SecurityDescriptor> Namespace::security() const { return security_.load(); }
+
+void Namespace::setSecurity(std::shared_ptr<const SecurityDescriptor> descriptor) {
+  security_.store(std::move(descriptor));
+}
+
+bool Namespace::grants(const Principal& who, std::uint32_t rights) const {
+  const auto descriptor = security_.load();
+  return !descriptor || descriptor->grants(who, rights);
+}
+
+void Namespace::requireAccess(std::uint32_t rights, std::string_view operation) const {
+  const Principal& who = Principal::caller();
+  if (grants(who, rights)) return;
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "0x%X", rights);
+  throw Error(WBEM_E_ACCESS_DENIED, std::string(operation) + " in namespace " + name_ + " needs the rights " + hex +
+                                        ", which its security descriptor does not grant " + who.sid());
+}
+
+void Namespace::requireInstanceWrite(std::string_view className, std::string_view operation) const {
+  const Principal& who = Principal::caller();
+  if (!grants(who, WBEM_FULL_WRITE_REP) && !grants(who, WBEM_PARTIAL_WRITE_REP))
+    requireAccess(WBEM_PARTIAL_WRITE_REP, operation);  // throws, naming the lesser right
+  if (classInheritsFrom(className, "__Provider") || classInheritsFrom(className, "__ProviderRegistration"))
+    requireAccess(WBEM_WRITE_PROVIDER, std::string(operation) + " of a provider registration");
+}
+
 ObjectPtr Namespace::getClass(std::string_view name) const {
   if (ObjectPtr cls = findClass(name)) return cls;
   throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found in namespace " + name_);
 }
 
 ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
+  requireAccess(WBEM_FULL_WRITE_REP, "PutClass");
   if (!cls.isClass())
     throw Error(WBEM_E_INVALID_PARAMETER, "PutClass needs a class; " + cls.className() + " is an instance");
   if (flags != WBEM_FLAG_CREATE_OR_UPDATE && flags != WBEM_FLAG_CREATE_ONLY && flags != WBEM_FLAG_UPDATE_ONLY)
@@ -116,6 +146,7 @@ ObjectPtr Namespace::putClass(const ClassObject& cls, std::int32_t flags) {
 }
 
 void Namespace::deleteClass(std::string_view name) {
+  requireAccess(WBEM_FULL_WRITE_REP, "DeleteClass");
   if (isSystemClassName(name))
     throw Error(WBEM_E_ACCESS_DENIED, "system class " + std::string(name) + " cannot be deleted");
   const ChangeGuard applied{*this};  // declared first: runs after the lock is released
@@ -129,6 +160,7 @@ void Namespace::deleteClass(std::string_view name) {
 }
 
 std::vector<ObjectPtr> Namespace::enumClasses(std::string_view superclass, bool deep) const {
+  requireAccess(WBEM_ENABLE, "enumerating classes");
   std::shared_lock lock(mutex_);
   if (!superclass.empty() && !entry(superclass))
     throw Error(WBEM_E_INVALID_CLASS, "class " + std::string(superclass) + " not found");
@@ -176,6 +208,7 @@ std::string Namespace::instanceKey(const ObjectPath& path, const ClassDef& cls) 
 }
 
 ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flags) {
+  requireInstanceWrite(original.className(), "PutInstance");
   // Observers may complete or refuse the instance before anything is locked or stored.
   const auto checkers = observers();
   std::optional<ClassObject> checked;
@@ -234,6 +267,7 @@ ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flag
 }
 
 ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
+  requireAccess(WBEM_ENABLE, "reading an instance");
   std::shared_lock lock(mutex_);
   const ClassEntry* target = entry(path.className());
   if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
@@ -248,6 +282,7 @@ ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
 }
 
 void Namespace::deleteInstance(const ObjectPath& path) {
+  requireInstanceWrite(path.className(), "DeleteInstance");
   const ChangeGuard applied{*this};  // declared first: runs after the lock is released
   std::unique_lock lock(mutex_);
   const ClassEntry* target = entry(path.className());
@@ -266,6 +301,7 @@ void Namespace::deleteInstance(const ObjectPath& path) {
 }
 
 std::vector<ObjectPtr> Namespace::enumInstances(std::string_view className, bool deep) const {
+  requireAccess(WBEM_ENABLE, "enumerating instances");
   std::shared_lock lock(mutex_);
   if (!entry(className)) throw Error(WBEM_E_INVALID_CLASS, "class " + std::string(className) + " not found");
   std::vector<ObjectPtr> out;
@@ -311,6 +347,7 @@ void Namespace::unregisterMethodProvider(std::string_view providerName) {
 }
 
 ClassObject Namespace::execMethod(const ObjectPath& target, std::string_view method, const ClassObject* inParameters) {
+  requireAccess(WBEM_METHOD_EXECUTE, "ExecMethod");
   ObjectPtr cls;
   std::string implementingClass;
   std::shared_ptr<MethodProvider> provider;

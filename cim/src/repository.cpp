@@ -142,6 +142,7 @@ class Use {
   // Runs a statement that returns no row.
   void run() { step(); }
   sqlite3_int64 integer(int column) const { return sqlite3_column_int64(statement_, column); }
+  bool isNull(int column) const { return sqlite3_column_type(statement_, column) == SQLITE_NULL; }
   std::string text(int column) const {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
     return data ? std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(statement_, column))) : std::string();
@@ -190,6 +191,8 @@ int checkFormat(const std::string& where, sqlite3* db, bool mayBeEmpty) {
 // transaction. Each later version adds its step here.
 void migrate(const std::string& where, sqlite3* db, int version) {
   if (version < 1) exec(where, db, kSchema, "cannot create the schema");
+  // 2: a namespace's own security descriptor (SDDL); NULL when it inherits its parent's.
+  if (version < 2) exec(where, db, "ALTER TABLE namespaces ADD COLUMN security TEXT", "cannot add namespace security");
   const std::string stamp = "PRAGMA application_id = " + std::to_string(kApplicationId) +
                             "; PRAGMA user_version = " + std::to_string(Repository::kSchemaVersion);
   exec(where, db, stamp.c_str(), "cannot set the schema version");
@@ -251,7 +254,7 @@ struct Repository::State {
   std::string where;  // "repository PATH", the start of every message
   Connection db;
   Statement begin, commit, rollback;
-  Statement putNamespace, deleteNamespace, namespaces, counts;
+  Statement putNamespace, deleteNamespace, namespaces, counts, putSecurity, security;
   Statement putClass, deleteClassInstances, deleteClasses;
   Statement putInstance, deleteInstance;
   Statement contents;
@@ -262,6 +265,8 @@ struct Repository::State {
     commit = prepare(where, d, "COMMIT");
     rollback = prepare(where, d, "ROLLBACK");
     putNamespace = prepare(where, d, "INSERT INTO namespaces(name) VALUES(?1) ON CONFLICT(name) DO NOTHING");
+    putSecurity = prepare(where, d, "UPDATE namespaces SET security = ?2 WHERE name = ?1");
+    security = prepare(where, d, "SELECT security FROM namespaces WHERE name = ?1");
     deleteNamespace = prepare(where, d,
                               "DELETE FROM namespaces WHERE name = ?1 "
                               "OR substr(name, 1, length(?1) + 1) = (?1 || '\\') COLLATE NOCASE");
@@ -400,6 +405,26 @@ void Repository::putNamespace(std::string_view name) {
   if (ns.empty()) throw Error(WBEM_E_INVALID_NAMESPACE, state_->where + ": a namespace needs a name");
   std::lock_guard lock(mutex_);
   Use(state_->where, state_->db.get(), state_->putNamespace.get(), "cannot store a namespace").bind(1, ns).run();
+}
+
+void Repository::putNamespaceSecurity(std::string_view name, const std::optional<std::string>& sddl) {
+  const std::string ns = normalizeNamespace(name);
+  std::lock_guard lock(mutex_);
+  Use use(state_->where, state_->db.get(), state_->putSecurity.get(), "cannot store a namespace's security");
+  use.bind(1, ns);
+  if (sddl) use.bind(2, *sddl);  // unbound: NULL
+  use.run();
+  if (sqlite3_changes(state_->db.get()) == 0)
+    throw Error(WBEM_E_INVALID_NAMESPACE, state_->where + ": namespace " + ns + " is not stored");
+}
+
+std::optional<std::string> Repository::namespaceSecurity(std::string_view name) const {
+  const std::string ns = normalizeNamespace(name);
+  std::lock_guard lock(mutex_);
+  Use use(state_->where, state_->db.get(), state_->security.get(), "cannot read a namespace's security");
+  use.bind(1, ns);
+  if (!use.step() || use.isNull(0)) return std::nullopt;
+  return use.text(0);
 }
 
 void Repository::deleteNamespace(std::string_view name) {

@@ -384,7 +384,7 @@ namespace {
 thread_local const Principal* impersonated = nullptr;
 }  // namespace
 
-Principal Principal::caller() {
+const Principal& Principal::caller() {
   if (impersonated != nullptr) return *impersonated;
   static const Principal process = current();
   return process;
@@ -395,6 +395,10 @@ Impersonation::Impersonation(Principal principal) : principal_(std::move(princip
 }
 
 Impersonation::~Impersonation() { impersonated = previous_; }
+
+RevertToSelf::RevertToSelf() : previous_(impersonated) { impersonated = nullptr; }
+
+RevertToSelf::~RevertToSelf() { impersonated = previous_; }
 
 std::string Principal::adminGroupName() {
   const char* name = std::getenv("WBEM_ADMIN_GROUP");
@@ -449,7 +453,9 @@ std::vector<std::uint8_t> SecurityDescriptor::toBytes() const {
 
 bool SecurityDescriptor::grants(const Principal& who, std::uint32_t rights) const {
   if (rights == 0 || !dacl_) return true;
-  std::uint32_t granted = 0;
+  constexpr std::uint32_t kOwnerRights = READ_CONTROL | WRITE_DAC;
+  std::uint32_t granted = !owner_.empty() && who.isTrustee(owner_) ? kOwnerRights & rights : 0;
+  if (granted == rights) return true;
   for (const Ace& ace : *dacl_) {
     if (!who.isTrustee(ace.trustee)) continue;
     if (ace.allow) {

@@ -208,11 +208,45 @@ ClassObject buildClass(const ClassSpec& spec, const std::vector<ObjectPtr>& buil
   return cls;
 }
 
+// __SystemSecurity (WMI: the namespace's security methods, called on `__SystemSecurity=@`):
+// GetSD and SetSD carry the descriptor in wbem's byte form (the SDDL text's UTF-8 bytes, see
+// SecurityDescriptor::fromBytes). GetSD's `Inherited` and InheritSD, which makes the namespace
+// follow its parent's descriptor again, have no WMI counterpart. The event service serves them.
+ClassObject systemSecurityClass() {
+  ClassObject cls = ClassObject::createClass("__SystemSecurity");
+  cls.putQualifier("singleton", Value(true), kMofDefaultFlavor);
+  cls.putQualifier("Provider", Value(std::string(kSystemSecurityProvider)), kMofDefaultFlavor);
+  int nextId = 0;
+  const auto parameter = [&nextId](ClassObject& signature, std::string_view name, PropertyType type, bool in) {
+    signature.putProperty(name, type);
+    signature.putPropertyQualifier(name, in ? "In" : "Out", Value(true), kMofDefaultFlavor);
+    signature.putPropertyQualifier(name, "ID", Value(static_cast<std::int32_t>(nextId++)), kMofDefaultFlavor);
+  };
+  const auto method = [&cls](std::string_view name, const ClassObject* in, ClassObject out) {
+    out.putProperty(kReturnValue, scalarType(CimType::UInt32));
+    out.putPropertyQualifier(kReturnValue, "Out", Value(true), kMofDefaultFlavor);
+    QualifierSet qualifiers;
+    qualifiers.put("Implemented", Value(true), WBEM_FLAVOR_DONT_PROPAGATE);
+    cls.putMethod(name, in, &out, qualifiers);
+  };
+  ClassObject getOut = ClassObject::parametersClass();
+  parameter(getOut, "SD", arrayType(CimType::UInt8), false);
+  parameter(getOut, "Inherited", scalarType(CimType::Boolean), false);
+  method("GetSD", nullptr, std::move(getOut));
+  nextId = 0;
+  ClassObject setIn = ClassObject::parametersClass();
+  parameter(setIn, "SD", arrayType(CimType::UInt8), true);
+  method("SetSD", &setIn, ClassObject::parametersClass());
+  method("InheritSD", nullptr, ClassObject::parametersClass());
+  return cls;
+}
+
 std::vector<ObjectPtr> buildSystemClasses() {
   std::vector<ObjectPtr> classes;
   // __PARAMETERS is exactly what method signatures start from, so the two can never disagree.
   classes.push_back(share(ClassObject::parametersClass()));
   for (const ClassSpec& spec : classTable()) classes.push_back(share(buildClass(spec, classes)));
+  classes.push_back(share(systemSecurityClass()));
   return classes;
 }
 

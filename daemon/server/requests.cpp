@@ -145,7 +145,9 @@ struct RequestHandlers {
           const ObjectPath parsed = ObjectPath::parse(path);
           ObjectPtr found;
           if (parsed.isClass()) {
-            found = service.getNamespace(ns).getClass(parsed.className());
+            Namespace& n = service.getNamespace(ns);
+            n.requireAccess(WBEM_ENABLE, "reading a class");  // getClass is the service's unchecked lookup
+            found = n.getClass(parsed.className());
           } else {
             Namespace& n = service.getNamespace(ns);
             if (isDynamic(*n.getClass(parsed.className()))) {
@@ -167,8 +169,8 @@ struct RequestHandlers {
         const std::int32_t flags = body.int32("flags");
         auto object = std::make_shared<ClassObject>(s.objects_.decode(body.any("object")));
         const bool isClass = static_cast<Message>(frame.type()) == Message::PutClass;
-        run(s, id, [&service, &who, ns, flags, object, isClass]() -> PackResult {
-          requireAdmin(who, isClass ? "PutClass" : "PutInstance");
+        // The namespace's security descriptor judges the caller (impersonated while this runs).
+        run(s, id, [&service, ns, flags, object, isClass]() -> PackResult {
           Namespace& n = service.getNamespace(ns);
           if (isClass) {
             n.putClass(*object, flags);
@@ -185,8 +187,7 @@ struct RequestHandlers {
         std::string ns = protocol::canonicalNamespace(body.string("namespace"));
         std::string target(body.string("path"));
         const bool isClass = static_cast<Message>(frame.type()) == Message::DeleteClass;
-        run(s, id, [&service, &who, ns, target, isClass]() -> PackResult {
-          requireAdmin(who, isClass ? "DeleteClass" : "DeleteInstance");
+        run(s, id, [&service, ns, target, isClass]() -> PackResult {
           Namespace& n = service.getNamespace(ns);
           if (isClass)
             n.deleteClass(target);
@@ -236,8 +237,11 @@ struct RequestHandlers {
         std::string text(body.string("text"));
         std::string source(body.string("sourceName"));
         const bool checkOnly = body.boolean("checkOnly");
-        run(s, id, [&service, &who, ns, text, source, checkOnly]() -> PackResult {
-          if (!checkOnly) requireAdmin(who, "compiling MOF into the daemon");
+        run(s, id, [&service, ns, text, source, checkOnly]() -> PackResult {
+          // Each class, instance and namespace the MOF puts is judged as it is put; this first check
+          // refuses a caller without write access before anything is compiled.
+          if (Namespace* target = checkOnly ? nullptr : service.findNamespace(ns))
+            target->requireAccess(WBEM_FULL_WRITE_REP, "compiling MOF into the daemon");
           std::map<std::string, std::unique_ptr<Namespace>> scratch;  // new namespaces a check names
           MofOptions options;
           options.defaultNamespace = ns;
@@ -337,9 +341,8 @@ void RequestHandlers::dispatchMore(Session& s, const wire::Frame& frame) {
       std::string ns = protocol::canonicalNamespace(body.string("namespace"));
       auto events = std::make_shared<std::vector<ClassObject>>(
           decodeObjects(s.objects_, body.array("events", kMaxObjectsPerMessage)));
-      run(s, id, [&core, &who, ns, events]() -> PackResult {
-        requireAdmin(who, "raising events");
-        core.service.getNamespace(ns);  // WBEM_E_INVALID_NAMESPACE before anything is registered
+      run(s, id, [&core, ns, events]() -> PackResult {
+        core.service.getNamespace(ns).requireAccess(WBEM_RIGHT_PUBLISH, "raising events");
         const Status status = core.raiser(ns)->raise(*events);
         if (isError(status)) throw Error(status, "the event service refused the events");
         return packNil;
@@ -351,6 +354,7 @@ void RequestHandlers::dispatchMore(Session& s, const wire::Frame& frame) {
       std::string ns = protocol::canonicalNamespace(body.string("namespace"));
       run(s, id, [&core, ns]() -> PackResult {
         if (!core.permanent) throw Error(WBEM_E_NOT_SUPPORTED, "this server runs no permanent subscriptions");
+        core.service.getNamespace(ns).requireAccess(WBEM_ENABLE, "listing subscriptions");
         auto rows = std::make_shared<std::vector<std::array<std::string, 4>>>();
         auto active = std::make_shared<std::vector<bool>>();
         for (const BindingStatus& binding : core.permanent->bindings()) {
@@ -484,9 +488,9 @@ Outcome RequestHandlers::registerProvider(Session& s, Server::Core& core, const 
   // WMI's own sample passes the namespace in the locale slot: take it there when scope is empty.
   if (scope.empty() && !locale.empty() && locale.find_first_of("/\\") != std::string::npos) scope = locale;
   if (scope.empty()) throw Error(WBEM_E_INVALID_PARAMETER, "Register needs a scope (the provider's namespace)");
-  requireAdmin(who, "registering a decoupled provider");
   const std::string ns = protocol::canonicalNamespace(scope);
   Namespace& space = core.service.getNamespace(ns);
+  space.requireAccess(WBEM_WRITE_PROVIDER | WBEM_RIGHT_PUBLISH, "registering a decoupled provider");
   ObjectPtr registration;
   for (const ObjectPtr& candidate : space.enumInstances("__Win32Provider")) {
     const Value value = candidate->get("Name");
@@ -501,13 +505,20 @@ Outcome RequestHandlers::registerProvider(Session& s, Server::Core& core, const 
     throw Error(
         WBEM_E_INVALID_PROVIDER_REGISTRATION,
         "__Win32Provider " + name + " is not a decoupled provider (its HostingModel must be \"Decoupled:Com\")");
-  auto provider = std::make_shared<RemoteProvider>(s.weak_from_this(), handle, capabilities, ns, name);
+  auto provider = std::make_shared<RemoteProvider>(s.weak_from_this(), handle, capabilities, space, name);
   {
     std::lock_guard lock(core.mutex);
-    auto& slot = core.registry[Server::Core::registryKey(ns, name)];
+    const std::string key = Server::Core::registryKey(ns, name);
+    auto& slot = core.registry[key];
     if (!slot.expired())
       throw Error(WBEM_E_PROVIDER_ALREADY_REGISTERED,
                   "provider " + name + " in " + ns + " is registered and connected");
+    // A provider name stays with the user who first registered it, so that nobody else can take
+    // its place (and its subscribers' trust) while it is away.
+    const auto [first, fresh] = core.registrants.try_emplace(key, who.uid);
+    if (!fresh && first->second != who.uid && !who.admin)
+      throw Error(WBEM_E_ACCESS_DENIED, "provider " + name + " in " + ns + " belongs to uid " +
+                                            std::to_string(first->second) + ", not uid " + std::to_string(who.uid));
     slot = provider;
   }
   {

@@ -92,6 +92,7 @@ std::shared_ptr<server::RaiseProvider> Server::Core::raiser(const std::string& n
   auto& provider = raisers[ns];
   if (!provider) {
     provider = std::make_shared<server::RaiseProvider>();
+    const RevertToSelf asDaemon;  // the daemon's own provider, whoever raised first
     try {
       service.registerEventProvider(ns, "wbemd", {"SELECT * FROM __ExtrinsicEvent"}, provider);
     } catch (...) {

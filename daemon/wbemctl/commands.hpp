@@ -66,6 +66,9 @@ void addProvidersCommand(CLI::App& app);
 /// Adds `wbemctl stats`: the daemon's counters as sorted "name value" lines.
 void addStatsCommand(CLI::App& app);
 
+/// Adds `wbemctl security get|set|inherit NAMESPACE`: a namespace's security descriptor (__SystemSecurity).
+void addSecurityCommand(CLI::App& app);
+
 /// Adds `wbemctl backup FILE` and `wbemctl restore FILE`: the daemon's repository to and from a file.
 void addBackupCommands(CLI::App& app);
 

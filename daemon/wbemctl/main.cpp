@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   wbemctl::addSubscriptionsCommand(app);
   wbemctl::addProvidersCommand(app);
   wbemctl::addStatsCommand(app);
+  wbemctl::addSecurityCommand(app);
   wbemctl::addBackupCommands(app);
 
   try {

@@ -71,6 +71,7 @@ void EventService::Impl::start() {
       repositoryWriter_ = detail::makeRepositoryWriter(options_.repository);
       loadRepository();
     }
+    applySecurityLocked();
     for (auto& [name, state] : namespaces_) attachObservers(*state);
   }
   // A manual clock wakes the scheduler when it moves; the callback outlives nothing it uses.
@@ -139,6 +140,7 @@ std::unique_ptr<detail::NamespaceState> EventService::Impl::makeNamespace(const 
   auto state = std::make_unique<detail::NamespaceState>();
   state->ns = std::make_unique<Namespace>(name);
   state->systemSink = makeSink(*state, nullptr, false);
+  serveSystemSecurity(*state);
   return state;
 }
 
@@ -183,9 +185,11 @@ Namespace& EventService::createNamespace(std::string_view name) {
     auto p = impl_->namespaces_.find(parent);
     if (p == impl_->namespaces_.end())
       throw Error(WBEM_E_INVALID_NAMESPACE, "parent namespace " + parent + " of " + full + " does not exist");
+    p->second->ns->requireAccess(WBEM_FULL_WRITE_REP, "creating a namespace");
     if (impl_->namespaces_.count(full)) throw Error(WBEM_E_ALREADY_EXISTS, "namespace " + full + " already exists");
     if (impl_->options_.repository) impl_->options_.repository->putNamespace(full);  // stored first: may fail
     auto state = impl_->makeNamespace(full);
+    state->ns->setSecurity(p->second->ns->security());  // a new namespace inherits
     impl_->attachObservers(*state);
     created = state->ns.get();
     parentState = p->second.get();
@@ -207,9 +211,10 @@ void EventService::deleteNamespace(std::string_view name) {
     std::lock_guard lock(impl_->mutex_);
     auto it = impl_->namespaces_.find(full);
     if (it == impl_->namespaces_.end()) throw Error(WBEM_E_INVALID_NAMESPACE, "namespace " + full + " does not exist");
-    if (impl_->options_.repository) impl_->options_.repository->deleteNamespace(full);
     auto p = impl_->namespaces_.find(parentOf(full));
     parent = p == impl_->namespaces_.end() ? nullptr : p->second.get();
+    if (parent) parent->ns->requireAccess(WBEM_FULL_WRITE_REP, "deleting a namespace");
+    if (impl_->options_.repository) impl_->options_.repository->deleteNamespace(full);
     for (auto n = impl_->namespaces_.begin(); n != impl_->namespaces_.end();) {
       const std::string& key = n->first;
       const bool below =
@@ -274,6 +279,8 @@ void EventService::addEventProvider(std::string_view ns, std::string_view name,
                                     std::shared_ptr<EventProvider> provider) {
   if (!provider) throw Error(WBEM_E_INVALID_PARAMETER, "addEventProvider needs a provider object");
   detail::NamespaceState& state = impl_->state(ns);
+  state.ns->requireAccess(WBEM_WRITE_PROVIDER | WBEM_RIGHT_PUBLISH, "binding an event provider");
+  const RevertToSelf asService;  // reading the registrations is the service's own business
   detail::ProviderState* bound = nullptr;
   {
     std::lock_guard lock(impl_->mutex_);
@@ -338,6 +345,7 @@ void EventService::addInstanceProvider(std::string_view ns, std::string_view nam
 
 std::vector<ObjectPtr> EventService::createInstanceEnum(std::string_view ns, std::string_view className) const {
   detail::NamespaceState& state = impl_->state(ns);
+  state.ns->requireAccess(WBEM_ENABLE, "enumerating instances");
   const ObjectPtr cls = state.ns->getClass(className);
   std::shared_ptr<InstanceProvider> provider;
   bool dynamic = false;
@@ -410,6 +418,13 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
                                              std::shared_ptr<ObjectSink> sink, SubscriptionOptions options) {
   requireWqlLanguage(language);
   detail::NamespaceState& ns = state(nsName);
+  const Principal owner = options.owner ? *options.owner : Principal::caller();
+  if (!ns.ns->grants(owner, WBEM_ENABLE | WBEM_RIGHT_SUBSCRIBE))
+    throw Error(WBEM_E_ACCESS_DENIED, "subscribing in namespace " + ns.ns->name() +
+                                          " needs WBEM_ENABLE and WBEM_RIGHT_SUBSCRIBE, which its security "
+                                          "descriptor does not grant " +
+                                          owner.sid());
+  const RevertToSelf asService;  // the rest (quotas, registrations) the service reads as itself
   WqlLimits wqlLimits;
   wqlLimits.minWithinSeconds = std::chrono::duration<double>(options_.minimumPollingInterval).count();
   auto filter = QueryFilter::compile(query, *ns.ns, QueryKind::Notification, wqlLimits);
@@ -418,7 +433,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
   sub->id = nextId_.fetch_add(1);
   sub->ns = &ns;
   sub->query = std::string(query);
-  sub->owner = options.owner ? *options.owner : Principal::caller();
+  sub->owner = owner;
   sub->permanent = options.permanent;
   sub->projects = !filter->query().selectAll;
   const ClassDef& from = filter->fromClass()->definition();

@@ -67,6 +67,8 @@ void EventService::Impl::loadRepository() {
     auto it = namespaces_.find(name);
     if (it == namespaces_.end()) it = namespaces_.emplace(name, makeNamespace(name)).first;
     repository.load(name, *it->second->ns);
+    if (const auto sddl = repository.namespaceSecurity(name))
+      it->second->ownSecurity = SecurityDescriptor::parse(*sddl);
     // Loaded without observers: the scheduler and the providers read their instances afresh.
     it->second->timersDirty.store(true);
     it->second->registrationsDirty.store(true);
@@ -134,6 +136,7 @@ void EventService::restore(const std::filesystem::path& file) {
     impl_->root_ = root.get();
     impl_->namespaces_.emplace("root", std::move(root));
     impl_->loadRepository();
+    impl_->applySecurityLocked();
     for (auto& [name, state] : impl_->namespaces_) {
       impl_->attachObservers(*state);
       loaded.push_back(state->ns.get());

@@ -203,6 +203,8 @@ struct NamespaceState {
   std::atomic<int> synchronousCount{0};
   std::atomic<bool> timersDirty{false};
   std::atomic<bool> registrationsDirty{false};
+  // Set through __SystemSecurity; nullopt: inherits. Guarded by Impl::mutex_.
+  std::optional<SecurityDescriptor> ownSecurity;
 };
 
 }  // namespace detail
@@ -229,8 +231,19 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void notifyProvidersChanged(detail::NamespaceState& state);
 
   // persistence.cpp
-  /// Loads every namespace the repository holds (at start, or after a restore), under mutex_.
+  /// Loads every namespace the repository holds (at start, or after a restore), with their own
+  /// security descriptors, under mutex_.
   void loadRepository();
+
+  // namespace_security.cpp
+  /// Gives every namespace its effective descriptor (own, nearest ancestor's or the default);
+  /// under mutex_.
+  void applySecurityLocked();
+  /// Registers the __SystemSecurity method provider of `state`.
+  void serveSystemSecurity(detail::NamespaceState& state);
+  /// EventService::namespaceSecurity and setNamespaceSecurity; without mutex_ held.
+  NamespaceSecurity securityOf(std::string_view ns) const;
+  void setSecurity(std::string_view ns, std::optional<SecurityDescriptor> descriptor);
 
   // event_service.cpp (sinks)
   std::shared_ptr<detail::SinkImpl> makeSink(detail::NamespaceState& ns, detail::ProviderState* provider,

@@ -698,8 +698,9 @@ TEST_CASE("files the repository cannot read are refused and left untouched", "[r
     sql(file, "PRAGMA user_version = 99");
     const Error error = wbemtest::errorOf([&] { Repository repository(file); });
     CHECK(error.status() == WBEM_E_DATABASE_VER_MISMATCH);
-    CHECK_THAT(error.message(),
-               Catch::Contains("99") && Catch::Contains("version 1") && Catch::Contains(file.string()));
+    CHECK_THAT(error.message(), Catch::Contains("99") &&
+                                    Catch::Contains("version " + std::to_string(Repository::kSchemaVersion)) &&
+                                    Catch::Contains(file.string()));
     CHECK(sql(file, "PRAGMA user_version") == "99");
   }
   SECTION("a file that is not SQLite") {
@@ -958,4 +959,25 @@ TEST_CASE("a writer killed at any moment loses no committed change", "[repositor
     // Every reported change is there; the one in flight may be too, nothing else.
     CHECK((state == stateAfter(committed) || state == stateAfter(committed + 1)));
   }
+}
+
+TEST_CASE("a version 1 repository is migrated and keeps its contents; namespaces get their security", "[repository]") {
+  TempDir dir;
+  const fs::path file = dir / "old.db";
+  {
+    Repository repository(file);
+    repository.putNamespace("root\\app");
+  }
+  // What version 1 was: namespaces without their security column.
+  sql(file, "ALTER TABLE namespaces DROP COLUMN security");
+  sql(file, "PRAGMA user_version = 1");
+  Repository repository(file);
+  CHECK(repository.namespaces() == std::vector<std::string>{"root\\app"});
+  CHECK_FALSE(repository.namespaceSecurity("root\\app"));
+  repository.putNamespaceSecurity("root/app", "O:BAG:BAD:(A;;0x1;;;WD)");
+  CHECK(repository.namespaceSecurity("ROOT\\APP") == "O:BAG:BAD:(A;;0x1;;;WD)");
+  repository.putNamespaceSecurity("root\\app", std::nullopt);
+  CHECK_FALSE(repository.namespaceSecurity("root\\app"));
+  CHECK(wbemtest::statusOf([&] { repository.putNamespaceSecurity("root\\nowhere", "D:"); }) ==
+        WBEM_E_INVALID_NAMESPACE);
 }

@@ -73,6 +73,7 @@ const std::vector<std::string> kAllClasses = {
     "__EventConsumerProviderRegistration",
     "__PARAMETERS",
     "__ArbitratorConfiguration",
+    "__SystemSecurity",
 };
 
 }  // namespace

@@ -101,6 +101,10 @@ struct PermanentWorld : World {
     )")
                 .empty());
     permanent.addConsumerProvider(kSub, "Recorder", consumerProvider);
+    // The cases act as ordinary users too: they may write subscriptions here (PartialWrite), so
+    // that what is judged is the creator rules, not the namespace's rights.
+    service.setNamespaceSecurity(
+        kSub, SecurityDescriptor::parse(EventService::defaultNamespaceSecurity().toSddl() + "(A;;0x8;;;WD)"));
   }
 
   // Compiles MOF into the service's namespaces; the diagnostics, empty when it compiled.

@@ -5,7 +5,9 @@
 
 #include <wbem/classobject.hpp>
 #include <wbem/names.hpp>
+#include <wbem/security.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -76,6 +78,18 @@ class NamespaceObserver {
 
 /// One namespace. Safety: every member function is thread-safe (a reader-writer lock guards the
 /// registry; readers get immutable shared snapshots that stay valid after later changes).
+///
+/// Security: once the event service has given the namespace a descriptor (setSecurity), the calls
+/// below that stand for IWbemServices operations check that the calling principal
+/// (Principal::caller()) holds the namespace right they need, and otherwise fail with
+/// WBEM_E_ACCESS_DENIED before changing anything: reading classes and instances needs
+/// WBEM_ENABLE; putClass and deleteClass WBEM_FULL_WRITE_REP; putInstance and deleteInstance
+/// WBEM_FULL_WRITE_REP or WBEM_PARTIAL_WRITE_REP, and WBEM_WRITE_PROVIDER as well for provider
+/// registrations (__Provider, __ProviderRegistration and their subclasses); execMethod
+/// WBEM_METHOD_EXECUTE. Reading instances (getInstance, enumInstances) and enumClasses need
+/// WBEM_ENABLE. findClass, getClass and classInheritsFrom are the schema lookups the service makes
+/// for itself (to build events, compile queries) and check nothing; an entry point that serves a
+/// class to a caller checks WBEM_ENABLE itself.
 class Namespace {
  public:
   /// A namespace named `name` ("root\\cimv2" or "root/cimv2") holding the system classes.
@@ -118,6 +132,19 @@ class Namespace {
   /// Instances of `className`, and of its subclasses when `deep` (IWbemServices::CreateInstanceEnum).
   std::vector<ObjectPtr> enumInstances(std::string_view className, bool deep = true) const;
 
+  // --- security -------------------------------------------------------------------------------
+  /// The descriptor that judges calls here (WMI: the namespace's security descriptor, see
+  /// __SystemSecurity); null, which allows everyone everything, until setSecurity. Thread-safe.
+  std::shared_ptr<const SecurityDescriptor> security() const;
+  /// Replaces that descriptor (the event service does, keeping inheritance between namespaces).
+  /// Thread-safe.
+  void setSecurity(std::shared_ptr<const SecurityDescriptor> descriptor);
+  /// True when `who` is granted every bit of `rights` here. Thread-safe.
+  bool grants(const Principal& who, std::uint32_t rights) const;
+  /// WBEM_E_ACCESS_DENIED, naming `operation`, this namespace and the caller, unless
+  /// Principal::caller() is granted every bit of `rights` here. Thread-safe.
+  void requireAccess(std::uint32_t rights, std::string_view operation) const;
+
   // --- change notification ------------------------------------------------------------------
   /// Adds an observer told of every later change (observers are told in the order added).
   /// Thread-safe.
@@ -150,6 +177,7 @@ class Namespace {
   const ClassEntry* entry(std::string_view name) const;
   bool hasChildren(std::string_view name) const;
   std::string instanceKey(const ObjectPath& path, const ClassDef& cls) const;
+  void requireInstanceWrite(std::string_view className, std::string_view operation) const;
 
   std::string name_;
   mutable std::shared_mutex mutex_;
@@ -160,7 +188,12 @@ class Namespace {
   std::shared_ptr<const Observers> observers() const;
 
   std::shared_ptr<const Observers> observers_ = std::make_shared<const Observers>();
+  std::atomic<std::shared_ptr<const SecurityDescriptor>> security_;
 };
+
+/// The `Provider` qualifier of __SystemSecurity: the method provider the event service registers
+/// in each namespace to serve GetSD, SetSD and InheritSD.
+inline constexpr std::string_view kSystemSecurityProvider = "__SystemSecurity";
 
 /// The system classes every namespace holds (__SystemClass, __Event and its family, __EventFilter,
 /// __PARAMETERS, ...), in an order where each superclass precedes its subclasses. Thread-safe.

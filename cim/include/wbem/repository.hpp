@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -41,7 +42,7 @@ struct RepositoryCounts {
 class Repository {
  public:
   /// The schema version this build writes and reads.
-  static constexpr int kSchemaVersion = 1;
+  static constexpr int kSchemaVersion = 2;
 
   /// Opens or creates the repository at `path` (its directory must exist): WAL mode, schema
   /// versioned with PRAGMA user_version. A newer version is refused (WBEM_E_DATABASE_VER_MISMATCH,
@@ -58,6 +59,9 @@ class Repository {
   /// Records namespace `name` (normalised as Namespace does, compared case-insensitively);
   /// nothing happens when it is already there. WBEM_E_INVALID_NAMESPACE for an empty name. Thread-safe.
   void putNamespace(std::string_view name);
+  /// Stores namespace `name`'s own security descriptor (SDDL), or with nullopt records that it
+  /// inherits its parent's. WBEM_E_INVALID_NAMESPACE when `name` is not stored. Thread-safe.
+  void putNamespaceSecurity(std::string_view name, const std::optional<std::string>& sddl);
   /// Removes namespace `name` and every namespace below it, with their classes and instances;
   /// nothing happens when it is not there. Thread-safe.
   void deleteNamespace(std::string_view name);
@@ -91,6 +95,9 @@ class Repository {
   /// longer loads is reported as an Error naming namespace, object and cause, and then nothing is
   /// put into `target`. Thread-safe.
   void load(std::string_view ns, Namespace& target) const;
+  /// Namespace `name`'s own security descriptor (SDDL) as putNamespaceSecurity stored it; nullopt
+  /// when it inherits, or is not stored. Thread-safe.
+  std::optional<std::string> namespaceSecurity(std::string_view name) const;
   /// How many namespaces, classes and instances are stored. Thread-safe.
   RepositoryCounts counts() const;
 

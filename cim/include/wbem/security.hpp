@@ -27,6 +27,12 @@ enum AccessRight : std::uint32_t {
   WRITE_DAC = 0x40000,
 };
 
+/// Every right a namespace descriptor can grant (WMI's namespace rights, the event rights,
+/// ReadSecurity and WriteSecurity).
+inline constexpr std::uint32_t kAllNamespaceRights =
+    WBEM_ENABLE | WBEM_METHOD_EXECUTE | WBEM_FULL_WRITE_REP | WBEM_PARTIAL_WRITE_REP | WBEM_WRITE_PROVIDER |
+    WBEM_REMOTE_ACCESS | WBEM_RIGHT_SUBSCRIBE | WBEM_RIGHT_PUBLISH | READ_CONTROL | WRITE_DAC;
+
 /// A caller: uid, primary and supplementary gids, and whether it counts as an administrator.
 /// A plain value type; thread-safe as any const object.
 struct Principal {
@@ -45,9 +51,9 @@ struct Principal {
   /// database (a uid it does not know has no groups). nullopt for any other text. Thread-safe.
   static std::optional<Principal> fromSid(std::string_view sid);
   /// The principal the calling thread acts for: the one the innermost live Impersonation on this
-  /// thread names, otherwise the process's (read once). Creators and owners are judged by it.
-  /// Thread-safe.
-  static Principal caller();
+  /// thread names, otherwise the process's (read once). Creators, owners and namespace rights are
+  /// judged by it. The reference stays valid while that Impersonation lives. Thread-safe.
+  static const Principal& caller();
   /// The group whose members are administrators (default "wbem-admin"; `WBEM_ADMIN_GROUP` in the
   /// environment overrides it unless empty). A group that does not exist makes only root an
   /// administrator. Thread-safe.
@@ -75,6 +81,21 @@ class Impersonation {
 
  private:
   Principal principal_;
+  const Principal* previous_;
+};
+
+/// While it lives, the calling thread acts for the process itself again, whatever Impersonation
+/// is live on it (WMI: CoRevertToSelf): for work the service does on its own account while serving
+/// a caller, such as reading its configuration. Safety: affects only the thread that made it,
+/// which must also destroy it.
+class RevertToSelf {
+ public:
+  RevertToSelf();
+  ~RevertToSelf();
+  RevertToSelf(const RevertToSelf&) = delete;
+  RevertToSelf& operator=(const RevertToSelf&) = delete;
+
+ private:
   const Principal* previous_;
 };
 
@@ -115,7 +136,9 @@ class SecurityDescriptor {
 
   /// True when every bit of `rights` is allowed to `who`: ACEs are read in order, a deny ACE naming
   /// the principal and one of the bits not yet granted denies, allow ACEs accumulate; a NULL DACL
-  /// (or `rights` 0) allows all. Thread-safe.
+  /// (or `rights` 0) allows all. As in Windows, the owner always has READ_CONTROL and WRITE_DAC,
+  /// whatever the DACL says, so that an owner cannot lock themselves out of the descriptor.
+  /// Thread-safe.
   bool grants(const Principal& who, std::uint32_t rights) const;
 
   const std::string& owner() const noexcept { return owner_; }

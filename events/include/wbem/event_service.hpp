@@ -144,6 +144,13 @@ struct EventServiceStatistics {
   std::vector<ConsumerStatistics> consumers;  // by subscription id
 };
 
+/// A namespace's security descriptor, and whether it is inherited (WMI: the SD __SystemSecurity's
+/// GetSD returns).
+struct NamespaceSecurity {
+  SecurityDescriptor descriptor;
+  bool inherited = false;  // the parent's (for `root`, the default) rather than its own
+};
+
 /// The event service. Every public member function is thread-safe unless it says otherwise.
 /// None may be called from inside a consumer's indicate() for the same subscription (WMI's rule
 /// for CancelAsyncCall): cancel() waits for that call to finish.
@@ -173,6 +180,21 @@ class EventService {
   Namespace* findNamespace(std::string_view name) const;
   /// The namespace `name`; WBEM_E_INVALID_NAMESPACE when there is none. Thread-safe.
   Namespace& getNamespace(std::string_view name) const;
+
+  // --- namespace security (WMI: __SystemSecurity, which calls these) -----------------------------
+  /// The descriptor that judges calls in namespace `ns`: its own, or the nearest ancestor's, or
+  /// for none defaultNamespaceSecurity(). The caller (Principal::caller()) needs READ_CONTROL
+  /// there. WBEM_E_INVALID_NAMESPACE, WBEM_E_ACCESS_DENIED. Thread-safe.
+  NamespaceSecurity namespaceSecurity(std::string_view ns) const;
+  /// Gives namespace `ns` its own descriptor, or with nullopt makes it inherit again; namespaces
+  /// below it that inherit follow at once. Stored in the repository when there is one. The caller
+  /// needs WRITE_DAC there (an owner of the descriptor always has it). WBEM_E_INVALID_NAMESPACE,
+  /// WBEM_E_ACCESS_DENIED. Thread-safe.
+  void setNamespaceSecurity(std::string_view ns, std::optional<SecurityDescriptor> descriptor);
+  /// The descriptor of namespaces that have none of their own: owned by the administrators; they
+  /// and the user the service runs as get every right, everyone (WD) WBEM_ENABLE,
+  /// WBEM_METHOD_EXECUTE and WBEM_RIGHT_SUBSCRIBE. Thread-safe.
+  static SecurityDescriptor defaultNamespaceSecurity();
 
   // --- providers ------------------------------------------------------------------------------
   /// Binds the provider object for `__Win32Provider.Name = name` in namespace `ns` (WMI loads it by
