@@ -192,6 +192,11 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     if (kind == Kind::Registration) checkModule(instance, caller);
     if (kind != Kind::Filter && kind != Kind::Consumer && kind != Kind::Binding) return;
     instance.put("CreatorSID", Value(caller.sid()));
+    // It would run commands as its creator: WMI lets only administrators make one (it checks
+    // again at each event, since membership of the admin group can change).
+    if (kind == Kind::Consumer && !caller.admin && instance.definition().inheritsFrom("CommandLineEventConsumer"))
+      throw Error(WBEM_E_ACCESS_DENIED,
+                  "only administrators may create a CommandLineEventConsumer; " + caller.sid() + " is not one");
     if (kind == Kind::Filter) checkFilter(ns, instance);
     if (kind == Kind::Binding) checkBinding(ns, instance, caller);
   }

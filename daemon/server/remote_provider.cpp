@@ -1,6 +1,8 @@
 // A decoupled provider as the event service sees it, and the daemon's own provider of raised
 // events.
 
+#include <wbem/filter.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "server_core.hpp"
@@ -8,14 +10,44 @@
 namespace wbem::server {
 
 RemoteProvider::RemoteProvider(std::weak_ptr<Session> session, std::uint64_t handle, std::uint32_t capabilities,
-                               std::string ns, std::string name)
+                               const Namespace& space, std::string name)
     : session_(std::move(session)),
       handle_(handle),
       capabilities_(capabilities),
-      ns_(std::move(ns)),
+      space_(space),
+      ns_(protocol::canonicalNamespace(space.name())),
       name_(std::move(name)) {}
 
-Status RemoteProvider::provideEvents(std::shared_ptr<EventSink> sink, std::int32_t flags) {
+Status RemoteProvider::setRegistrationObject(std::int32_t, const ClassObject& registration) {
+  std::vector<std::string> queries;
+  if (const Value list = registration.get("EventQueryList"); !list.isNull())
+    for (const Value& query : list.asArray()) queries.push_back(query.asString());
+  std::lock_guard lock(registrationsMutex_);
+  registeredQueries_[registration.get("__RELPATH").toText()] = std::move(queries);
+  return WBEM_S_NO_ERROR;
+}
+
+std::shared_ptr<EventSink> RemoteProvider::restrictToRegistrations(const std::shared_ptr<EventSink>& sink) {
+  std::vector<std::string> queries;
+  {
+    std::lock_guard lock(registrationsMutex_);
+    for (const auto& [path, list] : registeredQueries_)
+      for (const std::string& query : list) {
+        // The service ignores (and logged) a registration query that does not compile; so does this.
+        try {
+          QueryFilter::compile(query, space_, QueryKind::Notification);
+          queries.push_back(query);
+        } catch (const Error&) {
+        }
+      }
+  }
+  // None: the service would not have asked for events. Should it, the process can raise nothing.
+  if (queries.empty()) queries.push_back("SELECT * FROM __ExtrinsicEvent WHERE __CLASS = \"\"");
+  return sink->getRestrictedSink(queries);
+}
+
+Status RemoteProvider::provideEvents(std::shared_ptr<EventSink> unrestricted, std::int32_t flags) {
+  const std::shared_ptr<EventSink> sink = restrictToRegistrations(unrestricted);
   {
     std::lock_guard lock(securityMutex_);
     if (security_) sink->setSinkSecurity(*security_);

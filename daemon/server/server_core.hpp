@@ -130,20 +130,25 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 /// A decoupled provider's stand-in inside the event service: forwards the service's calls to the
-/// provider process (only those it said it implements) and hands its events to the service's sink.
+/// provider process (only those it said it implements) and hands its events to the service's sink,
+/// restricted to what its registrations name: a provider process raises nothing else.
 class RemoteProvider : public EventProvider,
                        public EventProviderQuerySink,
                        public EventProviderSecurity,
-                       public ProviderInit {
+                       public ProviderInit,
+                       public ProviderIdentity {
  public:
-  RemoteProvider(std::weak_ptr<Session> session, std::uint64_t handle, std::uint32_t capabilities, std::string ns,
-                 std::string name);
+  /// `space` is the provider's namespace, which outlives it (the event service keeps namespaces).
+  RemoteProvider(std::weak_ptr<Session> session, std::uint64_t handle, std::uint32_t capabilities,
+                 const Namespace& space, std::string name);
 
   Status provideEvents(std::shared_ptr<EventSink> sink, std::int32_t flags) override;
   Status newQuery(std::uint32_t id, std::string_view language, std::string_view query) override;
   Status cancelQuery(std::uint32_t id) override;
   Status accessCheck(std::string_view language, std::string_view query, const Principal* principal) override;
   Status initialize(const ProviderInitContext& context, std::shared_ptr<ProviderInitSink> sink) override;
+  /// Keeps the registration's EventQueryList (by the registration's path), for the sink's restriction.
+  Status setRegistrationObject(std::int32_t flags, const ClassObject& registration) override;
 
   /// Hands events from the process to the service (I/O thread). Returns the sink's status;
   /// WBEM_S_FALSE when the service has not asked for events (no sink: nobody listens).
@@ -156,11 +161,17 @@ class RemoteProvider : public EventProvider,
   const std::string& name() const noexcept { return name_; }
 
  private:
+  /// A sink of `sink` that forwards only events one of the registered queries matches.
+  std::shared_ptr<EventSink> restrictToRegistrations(const std::shared_ptr<EventSink>& sink);
+
   std::weak_ptr<Session> session_;
   const std::uint64_t handle_;
   const std::uint32_t capabilities_;
+  const Namespace& space_;
   const std::string ns_;
   const std::string name_;
+  std::mutex registrationsMutex_;
+  std::map<std::string, std::vector<std::string>> registeredQueries_;  // by registration path
   std::atomic<std::shared_ptr<EventSink>> sink_;
   std::mutex securityMutex_;  // security_, and setting it on a new sink
   std::optional<SecurityDescriptor> security_;
@@ -199,6 +210,8 @@ struct Server::Core {
   std::map<std::uint64_t, std::weak_ptr<server::Session>> sessions;
   // Live decoupled registrations, by "namespace\nname" lower-cased.
   std::map<std::string, std::weak_ptr<server::RemoteProvider>> registry;
+  // By registryKey: the uid that first registered the provider name since the daemon started.
+  std::map<std::string, std::uint32_t> registrants;
   std::map<std::string, std::shared_ptr<server::RaiseProvider>> raisers;  // by canonical namespace
   std::uint64_t nextSessionId = 1;
   bool stopping = false;

@@ -51,13 +51,34 @@ void runAdd(const SubscriptionsArguments& arguments) {
   filter.put("EventNamespace",
              wbem::Value(wbem::normalizeNamespace(arguments.eventNamespace.empty() ? arguments.daemon.namespaceName
                                                                                    : arguments.eventNamespace)));
+  // All or nothing: should the binding be refused, the filter goes back to what it was.
+  const std::string filterText = filterPath(arguments.filter).toString();
+  wbem::ObjectPtr previousFilter;
+  try {
+    previousFilter = connection->getObject(filterText);
+  } catch (const wbem::Error& e) {
+    if (e.status() != wbem::WBEM_E_NOT_FOUND) throw;
+  }
   const wbem::ObjectPath filterStored = connection->putInstance(filter);
 
   wbem::ClassObject binding = connection->getObject("__FilterToConsumerBinding")->spawnInstance();
   const wbem::ObjectPath consumer = wbem::ObjectPath::parse(arguments.consumer);
-  binding.put("Filter", wbem::Value::reference(filterPath(arguments.filter).toString()));
+  binding.put("Filter", wbem::Value::reference(filterText));
   binding.put("Consumer", wbem::Value::reference(consumer.toString()));
-  const wbem::ObjectPath bindingStored = connection->putInstance(binding);
+  wbem::ObjectPath bindingStored;
+  try {
+    bindingStored = connection->putInstance(binding);
+  } catch (const wbem::Error&) {
+    try {
+      if (previousFilter)
+        connection->putInstance(*previousFilter);
+      else
+        connection->deleteInstance(filterText);
+    } catch (const wbem::Error&) {
+      // The refusal is what the user needs to see; a failed undo leaves the filter, as before.
+    }
+    throw;
+  }
   std::cout << filterStored.toString() << '\n' << bindingStored.toString() << '\n';
 }
 

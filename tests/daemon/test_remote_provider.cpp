@@ -65,6 +65,7 @@ struct Daemon : wbemtest::InProcessDaemon {
     client = connect(connectOptions());
     client->compileMof(R"(
       class Notice : __ExtrinsicEvent { string Text; };
+      class Alarm : __ExtrinsicEvent { string Text; };
       instance of __Win32Provider as $P { Name = "NoticeProvider"; HostingModel = "Decoupled:Com"; };
       instance of __EventProviderRegistration { provider = $P; EventQueryList = {"SELECT * FROM Notice"}; };
     )");
@@ -147,6 +148,31 @@ TEST_CASE("a decoupled provider's sink security and event descriptors decide who
   CHECK(stats.consumers[0].queuedEvents == 0);
   CHECK(stats.counters.at("service.delivered") == 4);
 
+  CHECK(daemon.client->cancelAsyncCall(collector) == WBEM_S_NO_ERROR);
+}
+
+TEST_CASE("a decoupled provider's events pass only when its registration names them") {
+  Daemon daemon;
+  SubscribedProvider subscribed(daemon);
+  auto& [collector, provider, sink] = subscribed;
+  auto alarms = std::make_shared<Collector>();
+  REQUIRE(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Alarm", 0, alarms) == WBEM_S_NO_ERROR);
+
+  // NoticeProvider is registered for Notice only: an Alarm from it is dropped, as if never raised.
+  ClassObject alarm = provider.getService()->getObject("Alarm")->spawnInstance();
+  alarm.put("Text", Value("passed off as an alarm"));
+  REQUIRE(sink->indicate(alarm) == WBEM_S_NO_ERROR);
+  REQUIRE(sink->indicate(notice(provider, "a notice")) == WBEM_S_NO_ERROR);
+  CHECK(collector->waitFor(1) == std::vector<std::string>{"a notice"});
+  REQUIRE(daemon.service.waitIdle());
+  // Raised by the daemon itself (an administrator here), an Alarm does arrive.
+  daemon.client->raise(std::vector<ClassObject>{[&] {
+    ClassObject raised = daemon.client->getObject("Alarm")->spawnInstance();
+    raised.put("Text", Value("raised"));
+    return raised;
+  }()});
+  CHECK(alarms->waitFor(1) == std::vector<std::string>{"raised"});
+  CHECK(daemon.client->cancelAsyncCall(alarms) == WBEM_S_NO_ERROR);
   CHECK(daemon.client->cancelAsyncCall(collector) == WBEM_S_NO_ERROR);
 }
 
