@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the Debian packages wbem needs to build, test and run. Safe to run again: it does
-# nothing when everything is already there. As root it installs; otherwise it prints the command.
+# Installs the Debian packages wbem needs to build, test and run, and creates the accounts the
+# real-user end-to-end tests run as. Safe to run again: it does nothing when everything is already
+# there. As root it installs; otherwise it prints the command.
 set -euo pipefail
 
 # Everything the project needs from Debian 12, in one place.
@@ -19,9 +20,27 @@ readonly PACKAGES=(
   clang libclang-rt-14-dev                    # libFuzzer targets
 )
 
+# tests/e2e/test_real_users.cpp runs wbemctl as these against a root daemon: alice and bob are
+# ordinary users, carol administers wbem through the admin group without being root.
+create_test_users() {
+  if ((EUID != 0)); then
+    echo "setup: not root: test users not created (the real-user tests will skip)"
+    return
+  fi
+  getent group wbem-admin >/dev/null || groupadd --system wbem-admin
+  local user
+  for user in wbem-test-alice wbem-test-bob wbem-test-carol; do
+    id "$user" >/dev/null 2>&1 || useradd --system --no-create-home --user-group --shell /usr/sbin/nologin "$user"
+  done
+  usermod --append --groups wbem-admin wbem-test-carol
+  echo "setup: test users wbem-test-alice, wbem-test-bob and wbem-test-carol (in wbem-admin) are there"
+}
+
 is_installed() {
   [[ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" == installed ]]
 }
+
+create_test_users
 
 missing=()
 for package in "${PACKAGES[@]}"; do

@@ -10,9 +10,11 @@
 //
 // Options: --socket PATH, --count N (0: raise for ever), --interval-ms MS (between bursts),
 // --burst N (events per burst), --start SEQ, --source TEXT, --payload-bytes N (Source padded to N
-// bytes), --wait-active (raise only once some filter wants the events).
+// bytes), --wait-active (raise only once some filter wants the events), --sink-sddl SDDL (the sink's
+// security descriptor: only consumers it grants WBEM_RIGHT_SUBSCRIBE receive the events).
 
 #include <wbem/decoupled_provider.hpp>
+#include <wbem/security.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -21,6 +23,7 @@
 #include <iostream>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <signal.h>
 #include <string>
 #include <string_view>
@@ -71,6 +74,7 @@ struct Options {
   std::string source = "e2e";
   std::size_t payloadBytes = 0;
   bool waitActive = false;
+  std::optional<std::string> sinkSddl;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -95,6 +99,8 @@ bool parse(int argc, char** argv, Options& options) {
       options.source = argv[++i];
     } else if (arg == "--payload-bytes") {
       options.payloadBytes = std::stoull(argv[++i]);
+    } else if (arg == "--sink-sddl") {
+      options.sinkSddl = argv[++i];
     } else {
       return false;
     }
@@ -122,7 +128,7 @@ int main(int argc, char** argv) {
   try {
     if (!parse(argc, argv, options)) {
       std::cerr << "usage: e2e_provider --socket PATH [--count N] [--interval-ms MS] [--burst N] [--start SEQ] "
-                   "[--source TEXT] [--payload-bytes N] [--wait-active]\n";
+                   "[--source TEXT] [--payload-bytes N] [--wait-active] [--sink-sddl SDDL]\n";
       return 64;
     }
   } catch (const std::exception&) {
@@ -155,6 +161,7 @@ int main(int argc, char** argv) {
     say("registered");
 
     const std::shared_ptr<wbem::EventSink> sink = registrar.getSink();
+    if (options.sinkSddl) sink->setSinkSecurity(wbem::SecurityDescriptor::parse(*options.sinkSddl));
     wbem::ClassObject event = registrar.getService()->getObject("E2EEvent")->spawnInstance();
     std::string source = options.source;
     if (source.size() < options.payloadBytes) source.resize(options.payloadBytes, '.');
