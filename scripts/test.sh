@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# Builds wbem with a CMake preset and runs every test through CTest. For non-sanitizer presets
-# it then installs the build into a temporary prefix and builds and runs each example under
-# examples/ against that install, as an outside project would (CMake package and pkg-config).
+# Builds wbem with a CMake preset and runs every test through CTest. For every preset but the
+# plain sanitizer ones it then installs the build into a temporary prefix and builds and runs each
+# example under examples/ against that install, as an outside project would (CMake package and
+# pkg-config), with the build's own compiler flags (the ci preset's build is ASan+UBSan).
 #
 # usage: scripts/test.sh [--preset NAME]    (default preset: ci; see CMakePresets.json)
 set -euo pipefail
 
 readonly JOBS=2  # the CI machine has 2 cores
-readonly SANITIZER_PRESETS=(asan-ubsan tsan)
+readonly SANITIZER_PRESETS=(asan-ubsan tsan)  # ci sanitizes too, and is install-checked
 
 usage() {
   echo "usage: $0 [--preset NAME]" >&2
@@ -55,6 +56,10 @@ check_installed_package() {
   scratch="$(mktemp -d)"
   trap 'rm -rf "$scratch"' EXIT
   local prefix="$scratch/prefix"
+  # An instrumented install needs its users built with the same sanitizer options.
+  local cxx_flags linker_flags
+  cxx_flags="$(sed -n 's/^CMAKE_CXX_FLAGS:STRING=//p' "$build_dir/CMakeCache.txt")"
+  linker_flags="$(sed -n 's/^CMAKE_EXE_LINKER_FLAGS:STRING=//p' "$build_dir/CMakeCache.txt")"
 
   echo "== install into $prefix"
   cmake --install "$build_dir" --prefix "$prefix" >/dev/null
@@ -65,7 +70,8 @@ check_installed_package() {
     name="$(basename "$example_dir")"
     example_build="$scratch/examples/$name"
     echo "== example $name: find_package(wbem) from the install"
-    cmake -S "$example_dir" -B "$example_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix"
+    cmake -S "$example_dir" -B "$example_build" -G Ninja -DCMAKE_BUILD_TYPE=Debug -DCMAKE_PREFIX_PATH="$prefix" \
+      -DCMAKE_CXX_FLAGS="$cxx_flags" -DCMAKE_EXE_LINKER_FLAGS="$linker_flags"
     cmake --build "$example_build" -j"$JOBS"
     # Each example builds one program named after its folder. One that needs the daemon has a
     # run-check.sh, which starts the installed wbemd and wbemctl (first on PATH) around it.
@@ -84,8 +90,9 @@ check_installed_package() {
   flags="$(PKG_CONFIG_PATH="$(dirname "$pc_file")" pkg-config --cflags --libs wbem-cim)"
   echo "pkg-config --cflags --libs wbem-cim: $flags"
   # The flags alone must be enough to build a program.
-  # shellcheck disable=SC2086  # $flags is a list of compiler options
-  g++ -std=c++20 "$source_dir/examples/hello-events/main.cpp" $flags -o "$scratch/hello-events-pkg-config"
+  # shellcheck disable=SC2086  # the flags are lists of compiler options
+  g++ -std=c++20 $cxx_flags "$source_dir/examples/hello-events/main.cpp" $flags $linker_flags \
+    -o "$scratch/hello-events-pkg-config"
   "$scratch/hello-events-pkg-config" >/dev/null
   echo "== installed package works"
 }
