@@ -18,6 +18,7 @@ readonly PACKAGES=(
   nlohmann-json3-dev                          # JSON output of wbemctl
   libsystemd-dev                              # sd_notify for wbemd's Type=notify unit
   clang libclang-rt-14-dev                    # libFuzzer targets
+  lld                                         # links the sanitizer builds' many test programs fast
 )
 
 # tests/e2e/test_real_users.cpp runs wbemctl as these against a root daemon: alice and bob are
