@@ -106,6 +106,9 @@ struct Registration final : SessionListener, std::enable_shared_from_this<Regist
     std::uint64_t bytes = 0;
     bool subjectToSds = false;
     std::string sinkSecurity;  // SDDL, when `object` is empty
+    // MUST_NOT_BATCH when it was indicated: a later setBatchingParameters does not reshape it,
+    // and one made before it applies even to a flush already running.
+    bool alone = false;
   };
 
   std::shared_ptr<ClientSession> session;
@@ -254,11 +257,12 @@ Status Registration::indicate(std::span<const ClassObject> objects, bool subject
     return WBEM_E_SERVER_TOO_BUSY;
   }
   const std::uint64_t created = fileTimeNow();
+  const bool alone = batchMode.load() == WBEM_FLAG_MUST_NOT_BATCH;
   std::vector<QueuedEvent> items;
   items.reserve(objects.size());
   std::uint64_t bytes = 0;
   for (const ClassObject& object : objects) {
-    QueuedEvent item{object, 0, subjectToSds, {}};
+    QueuedEvent item{object, 0, subjectToSds, {}, alone};
     item.object->setOrigin({}, {});
     if (auto slot = item.object->slotOf("TIME_CREATED"); slot && item.object->get(*slot).isNull())
       item.object->putExact(*slot, Value(created));
@@ -629,7 +633,6 @@ void Registration::flush() {
   }
   const std::uint64_t h = handle.load();
   if (h == 0 || !readyToSend()) return;
-  const bool alone = batchMode.load() == WBEM_FLAG_MUST_NOT_BATCH;
   for (;;) {
     if (session->backlog() >= kMaxSendBacklog) return;  // resumed when writes catch up
     if (staged.size() < kDequeueChunk) {
@@ -649,8 +652,8 @@ void Registration::flush() {
       do {
         bytes += staged[count].bytes;
         ++count;
-      } while (!alone && count < staged.size() && bytes < kBatchBytes && staged[count].object &&
-               staged[count].subjectToSds == subjectToSds);
+      } while (!staged.front().alone && count < staged.size() && bytes < kBatchBytes && staged[count].object &&
+               !staged[count].alone && staged[count].subjectToSds == subjectToSds);
     }
     try {
       if (!staged.front().object)
