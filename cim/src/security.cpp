@@ -451,6 +451,19 @@ std::vector<std::uint8_t> SecurityDescriptor::toBytes() const {
   return std::vector<std::uint8_t>(text.begin(), text.end());
 }
 
+SecurityDescriptor SecurityDescriptor::fromValue(const Value& bytes) {
+  if (bytes.isNull()) return SecurityDescriptor();
+  std::vector<std::uint8_t> raw;
+  for (const Value& b : bytes.asArray()) raw.push_back(static_cast<std::uint8_t>(b.asUInt64()));
+  return fromBytes(raw);
+}
+
+Value SecurityDescriptor::toValue() const {
+  ValueArray bytes;
+  for (std::uint8_t b : toBytes()) bytes.emplace_back(b);
+  return Value(CimType::UInt8, std::move(bytes));
+}
+
 bool SecurityDescriptor::grants(const Principal& who, std::uint32_t rights) const {
   if (rights == 0 || !dacl_) return true;
   constexpr std::uint32_t kOwnerRights = READ_CONTROL | WRITE_DAC;

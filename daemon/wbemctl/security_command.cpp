@@ -54,9 +54,7 @@ std::string rightNames(std::uint32_t rights) {
 }
 
 void printSecurity(const std::string& ns, const wbem::ClassObject& out) {
-  std::string sddl;
-  for (const wbem::Value& b : out.get("SD").asArray()) sddl.push_back(static_cast<char>(b.asUInt64()));
-  const wbem::SecurityDescriptor descriptor = wbem::SecurityDescriptor::parse(sddl);
+  const wbem::SecurityDescriptor descriptor = wbem::SecurityDescriptor::fromValue(out.get("SD"));
   std::cout << "namespace " << ns << "\n"
             << "descriptor " << descriptor.toSddl() << "\n"
             << "inherited " << (out.get("Inherited").asBool() ? "yes" : "no") << "\n";
@@ -77,9 +75,7 @@ void runSet(const SecurityArguments& arguments) {
   const wbem::SecurityDescriptor descriptor = wbem::SecurityDescriptor::parse(arguments.sddl);  // fails early
   const auto connection = connectDaemon(arguments.daemon);
   wbem::ClassObject in = connection->getObject("__SystemSecurity")->getMethod("SetSD").inSignature->spawnInstance();
-  wbem::ValueArray bytes;
-  for (std::uint8_t b : descriptor.toBytes()) bytes.emplace_back(b);
-  in.put("SD", wbem::Value(wbem::CimType::UInt8, std::move(bytes)));
+  in.put("SD", descriptor.toValue());
   connection->execMethod(kSystemSecurity, "SetSD", &in);
   printSecurity(arguments.daemon.namespaceName, connection->execMethod(kSystemSecurity, "GetSD", nullptr));
 }

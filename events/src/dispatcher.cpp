@@ -21,10 +21,8 @@ bool eventGrants(const ClassObject& event, const Principal& who) {
   if (!slot) return true;
   const Value& v = event.get(*slot);
   if (v.isNull()) return true;
-  std::vector<std::uint8_t> bytes;
-  for (const Value& b : v.asArray()) bytes.push_back(static_cast<std::uint8_t>(b.asUInt64()));
   try {
-    return SecurityDescriptor::fromBytes(bytes).grants(who, WBEM_RIGHT_SUBSCRIBE);
+    return SecurityDescriptor::fromValue(v).grants(who, WBEM_RIGHT_SUBSCRIBE);
   } catch (const Error&) {
     return false;  // an unreadable descriptor protects the event rather than exposing it
   }

@@ -24,11 +24,6 @@ std::string normalise(std::string_view name) {
   return out;
 }
 
-std::string parentOf(const std::string& name) {
-  const auto cut = name.rfind('\\');
-  return cut == std::string::npos ? std::string() : name.substr(0, cut);
-}
-
 // True when events of class `cls` may be events of FROM class `from` or the reverse (a filter on
 // __Event also sees intrinsic events).
 bool related(const Namespace& ns, const ClassDef& from, std::string_view cls) {
@@ -41,6 +36,11 @@ std::uint32_t quotaValue(const ClassObject& config, std::string_view name, std::
 }
 
 }  // namespace
+
+std::string detail::parentNamespace(const std::string& name) {
+  const auto cut = name.rfind('\\');
+  return cut == std::string::npos ? std::string() : name.substr(0, cut);
+}
 
 // --- construction -----------------------------------------------------------------------------
 
@@ -174,7 +174,7 @@ detail::NamespaceState& EventService::Impl::state(std::string_view name) const {
 
 Namespace& EventService::createNamespace(std::string_view name) {
   const std::string full = normalise(name);
-  const std::string parent = parentOf(full);
+  const std::string parent = detail::parentNamespace(full);
   const std::string leaf = full.substr(parent.empty() ? 0 : parent.size() + 1);
   detail::NamespaceState* parentState = nullptr;
   Namespace* created = nullptr;
@@ -211,7 +211,7 @@ void EventService::deleteNamespace(std::string_view name) {
     std::lock_guard lock(impl_->mutex_);
     auto it = impl_->namespaces_.find(full);
     if (it == impl_->namespaces_.end()) throw Error(WBEM_E_INVALID_NAMESPACE, "namespace " + full + " does not exist");
-    auto p = impl_->namespaces_.find(parentOf(full));
+    auto p = impl_->namespaces_.find(detail::parentNamespace(full));
     parent = p == impl_->namespaces_.end() ? nullptr : p->second.get();
     if (parent) parent->ns->requireAccess(WBEM_FULL_WRITE_REP, "deleting a namespace");
     if (impl_->options_.repository) impl_->options_.repository->deleteNamespace(full);
@@ -239,7 +239,9 @@ void EventService::deleteNamespace(std::string_view name) {
   for (detail::NamespaceState* state : doomed) impl_->retireNamespace(*state);  // out of the map: no lock needed
   for (detail::NamespaceState* state : doomed)
     for (const auto& o : observers) o->namespaceDeleted(*state->ns);
-  if (parent) detail::raiseNamespaceEvent(*parent, "__NamespaceDeletionEvent", full.substr(parentOf(full).size() + 1));
+  if (parent)
+    detail::raiseNamespaceEvent(*parent, "__NamespaceDeletionEvent",
+                                full.substr(detail::parentNamespace(full).size() + 1));
 }
 
 void EventService::addObserver(std::shared_ptr<ServiceObserver> observer) {

@@ -13,11 +13,6 @@ namespace {
 
 constexpr std::uint32_t kEveryoneRights = WBEM_ENABLE | WBEM_METHOD_EXECUTE | WBEM_RIGHT_SUBSCRIBE;
 
-std::string parentName(const std::string& name) {
-  const auto cut = name.rfind('\\');
-  return cut == std::string::npos ? std::string() : name.substr(0, cut);
-}
-
 // GetSD, SetSD and InheritSD of one namespace's __SystemSecurity.
 class SystemSecurityProvider final : public MethodProvider {
  public:
@@ -26,16 +21,12 @@ class SystemSecurityProvider final : public MethodProvider {
   void execMethod(const MethodCall& call, ClassObject& out) override {
     if (iequals(call.method, "GetSD")) {
       const NamespaceSecurity security = service_.securityOf(ns_);
-      ValueArray bytes;
-      for (std::uint8_t b : security.descriptor.toBytes()) bytes.emplace_back(b);
-      out.put("SD", Value(CimType::UInt8, std::move(bytes)));
+      out.put("SD", security.descriptor.toValue());
       out.put("Inherited", Value(security.inherited));
     } else if (iequals(call.method, "SetSD")) {
       const Value& sd = call.inParameters.get("SD");
       if (sd.isNull()) throw Error(WBEM_E_INVALID_PARAMETER, "SetSD needs SD, a security descriptor");
-      std::vector<std::uint8_t> bytes;
-      for (const Value& b : sd.asArray()) bytes.push_back(static_cast<std::uint8_t>(b.asUInt64()));
-      service_.setSecurity(ns_, SecurityDescriptor::fromBytes(bytes));
+      service_.setSecurity(ns_, SecurityDescriptor::fromValue(sd));
     } else {  // InheritSD: the class declares no other method
       service_.setSecurity(ns_, std::nullopt);
     }
@@ -75,7 +66,7 @@ void EventService::Impl::applySecurityLocked() {
     if (state->ownSecurity) {
       descriptor = std::make_shared<const SecurityDescriptor>(*state->ownSecurity);
     } else {
-      auto parent = effective.find(parentName(name));
+      auto parent = effective.find(detail::parentNamespace(name));
       descriptor = parent == effective.end() ? fallback : parent->second;
     }
     state->ns->setSecurity(descriptor);

@@ -46,6 +46,9 @@ class ConsumerQueue;
 /// Provider), so that the repository raises no intrinsic events for them.
 bool isDynamicClass(const ClassDef& def);
 
+/// The parent of namespace `name` ("root\\a" for "root\\a\\b"), empty for `root`.
+std::string parentNamespace(const std::string& name);
+
 /// Rough bytes an event holds, for queue limits.
 std::uint32_t approximateSize(const ClassObject& object);
 

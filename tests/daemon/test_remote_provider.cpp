@@ -50,11 +50,7 @@ class Collector : public ObjectSink {
 };
 
 // The SECURITY_DESCRIPTOR property value of `sddl`.
-Value descriptorValue(const std::string& sddl) {
-  ValueArray bytes;
-  for (std::uint8_t b : SecurityDescriptor::parse(sddl).toBytes()) bytes.emplace_back(b);
-  return Value(CimType::UInt8, std::move(bytes));
-}
+Value descriptorValue(const std::string& sddl) { return SecurityDescriptor::parse(sddl).toValue(); }
 
 // A daemon on a socket of its own with the Notice event class and the NoticeProvider
 // registration, and one client of it.

@@ -20,11 +20,7 @@ using namespace wbemtest;
 namespace {
 
 // The SECURITY_DESCRIPTOR property value of `sddl`: its UTF-8 bytes as a uint8 array.
-Value descriptorValue(std::string_view sddl) {
-  ValueArray bytes;
-  for (std::uint8_t b : SecurityDescriptor::parse(sddl).toBytes()) bytes.emplace_back(b);
-  return Value(CimType::UInt8, std::move(bytes));
-}
+Value descriptorValue(std::string_view sddl) { return SecurityDescriptor::parse(sddl).toValue(); }
 
 // An event provider for Dyn that does nothing but exist (its registration is what matters).
 class SilentProvider : public EventProvider {

@@ -4,6 +4,8 @@
 // identity as decisions.md 10 says: a principal is a uid with its groups; the Windows
 // "Administrators" role is uid 0 or membership of the admin group (default `wbem-admin`).
 
+#include <wbem/value.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -133,6 +135,11 @@ class SecurityDescriptor {
   /// The byte form fromBytes reads: the UTF-8 bytes of toSddl(), empty for a NULL descriptor.
   /// Thread-safe.
   std::vector<std::uint8_t> toBytes() const;
+  /// fromBytes of a uint8[] property value (__Event.SECURITY_DESCRIPTOR, __SystemSecurity's SD);
+  /// NULL is a NULL descriptor. WBEM_E_INVALID_PARAMETER as fromBytes. Thread-safe.
+  static SecurityDescriptor fromValue(const Value& bytes);
+  /// toBytes() as such a uint8[] value. Thread-safe.
+  Value toValue() const;
 
   /// True when every bit of `rights` is allowed to `who`: ACEs are read in order, a deny ACE naming
   /// the principal and one of the bits not yet granted denies, allow ACEs accumulate; a NULL DACL
