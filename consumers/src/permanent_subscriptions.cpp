@@ -257,6 +257,15 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     if (eventNamespace == nullptr)
       throw Error(WBEM_E_INVALID_NAMESPACE, "EventNamespace " + target + " of the filter does not exist");
     QueryFilter::compile(stringProperty(filter, "Query"), *eventNamespace, QueryKind::Notification);
+    eventAccess(filter);
+  }
+
+  // __EventFilter.EventAccess, the SDDL of who may publish to the filter (NULL or empty: everyone).
+  // WBEM_E_INVALID_PARAMETER with the column when it is not a descriptor.
+  static std::optional<SecurityDescriptor> eventAccess(const ClassObject& filter) {
+    const std::string sddl = stringProperty(filter, "EventAccess");
+    if (sddl.empty()) return std::nullopt;
+    return SecurityDescriptor::parse(sddl);
   }
 
   void checkBinding(const Namespace& ns, const ClassObject& binding, const Principal& caller) {
@@ -473,6 +482,7 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     auto delivery = std::make_shared<ConsumerDelivery>(provider, std::move(sink), consumer, options_);
     SubscriptionOptions options;
     options.owner = creatorPrincipal(stringProperty(*binding.instance, "CreatorSID"));
+    options.eventAccess = eventAccess(filter);
     options.permanent = true;
     options.consumerPath = fullPath(*watch.ns, *consumer);
     // DeliverSynchronously = TRUE overrides DeliveryQoS, whose 0 is WMIMSG_FLAG_QOS_SYNCHRONOUS.

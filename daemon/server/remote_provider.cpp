@@ -133,9 +133,12 @@ Status RaiseProvider::provideEvents(std::shared_ptr<EventSink> sink, std::int32_
   return WBEM_S_NO_ERROR;
 }
 
-Status RaiseProvider::raise(std::span<const ClassObject> events) {
+Status RaiseProvider::raise(std::span<const ClassObject> events, const Principal& raiser) {
   const std::shared_ptr<EventSink> sink = sink_.load();
   if (!sink) return WBEM_S_FALSE;
+  const SecurityDescriptor asRaiser = SecurityDescriptor::parse("O:" + raiser.sid());
+  std::lock_guard lock(raiseMutex_);
+  sink->setSinkSecurity(asRaiser);
   return sink->indicate(events);
 }
 

@@ -285,6 +285,7 @@ struct RequestHandlers {
           }
           const SubscriptionId subscription = service.subscribe(ns, language, query, sink,
                                                                 SubscriptionOptions{.owner = who,
+                                                                                    .eventAccess = std::nullopt,
                                                                                     .permanent = false,
                                                                                     .consumerPath = {},
                                                                                     .maxQueueBytes = 0,
@@ -343,7 +344,7 @@ void RequestHandlers::dispatchMore(Session& s, const wire::Frame& frame) {
           decodeObjects(s.objects_, body.array("events", kMaxObjectsPerMessage)));
       run(s, id, [&core, ns, events]() -> PackResult {
         core.service.getNamespace(ns).requireAccess(WBEM_RIGHT_PUBLISH, "raising events");
-        const Status status = core.raiser(ns)->raise(*events);
+        const Status status = core.raiser(ns)->raise(*events, Principal::caller());
         if (isError(status)) throw Error(status, "the event service refused the events");
         return packNil;
       });

@@ -178,15 +178,18 @@ class RemoteProvider : public EventProvider,
 };
 
 /// The event provider behind `wbemctl raise` (Connection::raise): one per namespace, registered
-/// as "wbemd" for every extrinsic event on first use.
+/// as "wbemd" for every extrinsic event on first use. Its sink's descriptor names each client as
+/// owner while their events are indicated, so that filters' EventAccess judges the client, not the
+/// daemon; one sink for all keeps the events in the order they were raised.
 class RaiseProvider : public EventProvider {
  public:
   Status provideEvents(std::shared_ptr<EventSink> sink, std::int32_t flags) override;
-  /// Indicates through the service's sink; WBEM_S_FALSE when nobody listens.
-  Status raise(std::span<const ClassObject> events);
+  /// Indicates `events` as raised by `raiser`; WBEM_S_FALSE when nobody listens. Thread-safe.
+  Status raise(std::span<const ClassObject> events, const Principal& raiser);
 
  private:
   std::atomic<std::shared_ptr<EventSink>> sink_;
+  std::mutex raiseMutex_;  // a descriptor and the events it covers, one raiser at a time
 };
 
 }  // namespace server

@@ -28,6 +28,13 @@ bool eventGrants(const ClassObject& event, const Principal& who) {
   }
 }
 
+// __EventFilter.EventAccess: every identity the event is raised as may publish to the filter.
+bool publishGranted(const SecurityDescriptor& access, const detail::SinkImpl& sink,
+                    const detail::SinkSecurity* sinkSecurity) {
+  if (sink.publisher_ && !access.grants(*sink.publisher_, WBEM_RIGHT_PUBLISH)) return false;
+  return !(sinkSecurity && sinkSecurity->owner && !access.grants(*sinkSecurity->owner, WBEM_RIGHT_PUBLISH));
+}
+
 }  // namespace
 
 detail::IngestQueue& EventService::Impl::ingestFor(const detail::SinkImpl& sink) { return *ingest_[sink.dispatcher_]; }
@@ -136,7 +143,7 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
         detail::Subscription& sub = *it->second;
         if (sub.consumer->cancelled_.load(std::memory_order_relaxed)) continue;
         if (sub.synchronous && item.sink->provider_) continue;  // delivered inside indicate()
-        if (!mayReceive(sub, event, item.sinkSecurity, item.flags)) continue;
+        if (!mayReceive(sub, event, *item.sink, item.sinkSecurity, item.flags)) continue;
         ObjectPtr delivered = sub.projects ? share(sub.filter->project(event)) : item.event;
         if (sub.aggregator) {
           sub.aggregator->add(*delivered, now);
@@ -159,8 +166,10 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
 }
 
 bool EventService::Impl::mayReceive(const detail::Subscription& sub, const ClassObject& event,
-                                    const SecurityDescriptor* sinkSecurity, std::uint8_t flags) {
-  if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) return false;
+                                    const detail::SinkImpl& sink, const detail::SinkSecurity* sinkSecurity,
+                                    std::uint8_t flags) {
+  if (sub.eventAccess && !publishGranted(*sub.eventAccess, sink, sinkSecurity)) return false;
+  if (sinkSecurity && !sinkSecurity->descriptor.grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) return false;
   if ((flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) return false;
   // Queue overflow reports are for administrators only (spec I.79).
   return !((flags & detail::kSystemDrop) && !sub.owner.admin &&
@@ -168,10 +177,11 @@ bool EventService::Impl::mayReceive(const detail::Subscription& sub, const Class
 }
 
 void EventService::Impl::deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event,
-                                              const SecurityDescriptor* sinkSecurity, std::uint8_t flags) {
+                                              const detail::SinkImpl& sink, const detail::SinkSecurity* sinkSecurity,
+                                              std::uint8_t flags) {
   const auto subscriptions = ns.synchronous.load();
   for (const std::shared_ptr<detail::Subscription>& sub : *subscriptions) {
-    if (!sub->filter->matches(*event) || !mayReceive(*sub, *event, sinkSecurity, flags)) continue;
+    if (!sub->filter->matches(*event) || !mayReceive(*sub, *event, sink, sinkSecurity, flags)) continue;
     detail::ConsumerQueue& consumer = *sub->consumer;
     // The consumer's delivery lock keeps calls to it one at a time, and lets cancel() wait.
     std::lock_guard lock(consumer.deliverMutex_);

@@ -128,6 +128,7 @@ std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::Namespace
   // Sinks are spread over the dispatchers; each sink stays with one, which keeps its order.
   const unsigned dispatcher = nextDispatcher_.fetch_add(1, std::memory_order_relaxed) % options_.dispatcherThreads;
   auto sink = std::make_shared<detail::SinkImpl>(*this, ns, provider, dispatcher);
+  if (provider && provider->registrant.uid != Principal::current().uid) sink->publisher_ = provider->registrant;
   std::lock_guard lock(sinksMutex_);
   sinks_.push_back(sink);
   if (provider && restricted) provider->restricted.push_back(sink);
@@ -282,6 +283,7 @@ void EventService::addEventProvider(std::string_view ns, std::string_view name,
   if (!provider) throw Error(WBEM_E_INVALID_PARAMETER, "addEventProvider needs a provider object");
   detail::NamespaceState& state = impl_->state(ns);
   state.ns->requireAccess(WBEM_WRITE_PROVIDER | WBEM_RIGHT_PUBLISH, "binding an event provider");
+  Principal registrant = Principal::caller();
   const RevertToSelf asService;  // reading the registrations is the service's own business
   detail::ProviderState* bound = nullptr;
   {
@@ -296,6 +298,7 @@ void EventService::addEventProvider(std::string_view ns, std::string_view name,
     std::lock_guard call(slot->callMutex);
     if (slot->object) throw Error(WBEM_E_ALREADY_EXISTS, "event provider " + std::string(name) + " is already bound");
     slot->object = std::move(provider);
+    slot->registrant = std::move(registrant);
     impl_->loadRegistrations(*slot);
     bound = slot.get();
   }
@@ -436,6 +439,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
   sub->ns = &ns;
   sub->query = std::string(query);
   sub->owner = owner;
+  sub->eventAccess = std::move(options.eventAccess);
   sub->permanent = options.permanent;
   sub->projects = !filter->query().selectAll;
   const ClassDef& from = filter->fromClass()->definition();

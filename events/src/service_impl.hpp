@@ -61,12 +61,19 @@ enum DeliveryFlag : std::uint8_t {
   kTimerEvent = 0x10,      // a __TimerEvent: firings a lagging consumer missed are merged
 };
 
+/// A sink's descriptor (setSinkSecurity) with the principal its owner names: besides the
+/// provider's registrant, whom the sink's events are raised as (spec 4.2).
+struct SinkSecurity {
+  SecurityDescriptor descriptor;
+  std::optional<Principal> owner;  // none when the descriptor names no owner
+};
+
 /// One event on its way from a sink to the dispatcher.
 struct Ingest {
   ObjectPtr event;
   SinkImpl* sink = nullptr;
   // The sink's descriptor when the event was indicated: a later setSinkSecurity does not apply.
-  const SecurityDescriptor* sinkSecurity = nullptr;
+  const SinkSecurity* sinkSecurity = nullptr;
   std::uint32_t bytes = 0;
   std::uint8_t flags = 0;
 };
@@ -138,6 +145,7 @@ struct Subscription {
   std::shared_ptr<const QueryFilter> filter;
   std::shared_ptr<ConsumerQueue> consumer;
   Principal owner;
+  std::optional<SecurityDescriptor> eventAccess;  // who may publish to it (__EventFilter.EventAccess)
   bool permanent = false;
   bool projects = false;  // SELECT list: deliver projected copies
   std::unique_ptr<Aggregator> aggregator;
@@ -168,6 +176,7 @@ struct ProviderState {
   NamespaceState* ns = nullptr;
   std::string name;
   std::shared_ptr<EventProvider> object;
+  Principal registrant;  // who bound the object: its events are raised as them
   std::vector<RegisteredQuery> queries;
   std::chrono::milliseconds initTimeout{0};
   std::mutex callMutex;  // serialises calls into the provider
@@ -261,14 +270,14 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void flushStaged(unsigned index);
   void deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event, std::uint32_t bytes,
                std::uint8_t flags, Clock::TimePoint now);
-  /// True when `sub` may receive `event` from a sink with `sinkSecurity` (sink and event security,
-  /// admin-only overflow reports).
-  static bool mayReceive(const detail::Subscription& sub, const ClassObject& event,
-                         const SecurityDescriptor* sinkSecurity, std::uint8_t flags);
-  /// Hands `event`, just indicated by a provider sink of `ns`, to the synchronous subscriptions
-  /// that match it, on the calling thread.
-  void deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event, const SecurityDescriptor* sinkSecurity,
-                            std::uint8_t flags);
+  /// True when `sub` may receive `event` from `sink`, whose descriptor was `sinkSecurity` (the
+  /// filter's EventAccess, sink and event security, admin-only overflow reports).
+  static bool mayReceive(const detail::Subscription& sub, const ClassObject& event, const detail::SinkImpl& sink,
+                         const detail::SinkSecurity* sinkSecurity, std::uint8_t flags);
+  /// Hands `event`, just indicated by `sink`, a provider sink of `ns`, to the synchronous
+  /// subscriptions that match it, on the calling thread.
+  void deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event, const detail::SinkImpl& sink,
+                            const detail::SinkSecurity* sinkSecurity, std::uint8_t flags);
   /// Publishes `ns`'s synchronous subscriptions with `sub` added or removed; under mutex_.
   void publishSynchronous(detail::NamespaceState& ns, const std::shared_ptr<detail::Subscription>& sub, bool add);
   detail::IngestQueue& ingestFor(const detail::SinkImpl& sink);

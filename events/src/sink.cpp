@@ -27,6 +27,16 @@ bool isEventClassDef(const ClassDef& def) {
          def.inheritsFrom("__TimerEvent") || def.inheritsFrom("__AggregateEvent");
 }
 
+// The principal a descriptor's owner names. BA and SY stand for root; an owner that names no user
+// (a group, WD) is a principal nobody is, granted only what the descriptor grants everyone.
+std::optional<Principal> ownerPrincipal(const SecurityDescriptor& descriptor) {
+  const std::string& owner = descriptor.owner();
+  if (owner.empty()) return std::nullopt;
+  if (owner == "BA" || owner == "SY") return Principal::fromSid("uid:0");
+  if (std::optional<Principal> user = Principal::fromSid(owner)) return user;
+  return Principal{.uid = UINT32_MAX, .gids = {}, .admin = false};
+}
+
 }  // namespace
 
 std::uint32_t approximateSize(const ClassObject& object) {
@@ -138,7 +148,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     if (!queued) throw std::bad_alloc();
   };
 
-  const SecurityDescriptor* sinkSecurity = security();
+  const SinkSecurity* sinkSecurity = security();
   Ingest stack[kStackBatch];
   std::size_t used = 0;
   for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -151,7 +161,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
         copy.putExact(*info.timeCreated, Value(static_cast<std::uint64_t>(created)));
     });
     if (provider_ && ns_.synchronousCount.load(std::memory_order_acquire) > 0)
-      service_.deliverSynchronously(ns_, event, sinkSecurity, itemFlags);
+      service_.deliverSynchronously(ns_, event, *this, sinkSecurity, itemFlags);
     const std::uint32_t bytes = approximateSize(*event);
     stack[used++] = Ingest{std::move(event), this, sinkSecurity, bytes, itemFlags};
     if (used == kStackBatch) {
@@ -194,14 +204,20 @@ std::shared_ptr<EventSink> SinkImpl::getRestrictedSink(const std::vector<std::st
   auto sink = service_.makeSink(ns_, provider_, true);
   sink->restriction_ = std::move(restriction);
   sink->setBatchingParameters(batchFlags_.load(), maxBufferSize_.load(), maxSendLatencyMs_.load());
-  if (const SecurityDescriptor* sd = security()) sink->setSinkSecurity(*sd);
+  if (const SinkSecurity* sd = security()) sink->setSinkSecurity(sd->descriptor);
   return sink;
 }
 
 void SinkImpl::setSinkSecurity(const SecurityDescriptor& descriptor) {
   std::lock_guard lock(securityMutex_);
-  securityHistory_.push_back(std::make_unique<SecurityDescriptor>(descriptor));
-  security_.store(securityHistory_.back().get(), std::memory_order_release);
+  // A descriptor set before is taken again, so that a provider switching between a few (as the
+  // daemon's raise provider does per client) keeps a short history.
+  auto known = std::find_if(securityHistory_.begin(), securityHistory_.end(),
+                            [&](const std::unique_ptr<SinkSecurity>& s) { return s->descriptor == descriptor; });
+  if (known == securityHistory_.end())
+    known = securityHistory_.insert(
+        securityHistory_.end(), std::make_unique<SinkSecurity>(SinkSecurity{descriptor, ownerPrincipal(descriptor)}));
+  security_.store(known->get(), std::memory_order_release);
 }
 
 Status SinkImpl::setBatchingParameters(std::int32_t flags, std::uint32_t maxBufferSize,

@@ -208,6 +208,34 @@ TEST_CASE("filters are checked at put (cases 66, 67, bad queries)") {
   CHECK(w.sub().getInstance(named)->get("CreatorSID").asString() == Principal::caller().sid());
 }
 
+TEST_CASE("a filter's EventAccess says whose events it receives; one that is not a descriptor is refused") {
+  PermanentWorld w;
+  auto putFilterWithAccess = [&](std::string_view name, std::string_view eventAccess) {
+    ClassObject filter = w.sub().getClass("__EventFilter")->spawnInstance();
+    filter.put("Name", Value(name));
+    filter.put("Query", Value("SELECT * FROM E"));
+    filter.put("QueryLanguage", Value("WQL"));
+    filter.put("EventNamespace", Value("root\\test"));
+    filter.put("EventAccess", Value(eventAccess));
+    return w.sub().putInstance(filter);
+  };
+  const Error bad = errorOf([&] { putFilterWithAccess("Bad", "D:(X;;0x80;;;BA)"); });
+  CHECK(bad.status() == WBEM_E_INVALID_PARAMETER);
+  REQUIRE(bad.position());
+  CHECK(bad.position()->column == 4);
+  CHECK(w.sub().enumInstances("__EventFilter").empty());
+
+  w.putBinding(putFilterWithAccess("AdminsOnly", "O:BAG:BAD:(A;;0x80;;;BA)"), w.putConsumer("C1"));
+  w.raise(w.event("from the service's own provider"));
+  w.provider->sink()->setSinkSecurity(SecurityDescriptor::parse("O:uid:5002"));
+  w.raise(w.event("raised as uid 5002"));
+  w.provider->sink()->setSinkSecurity(SecurityDescriptor::parse("O:uid:0"));
+  w.raise(w.event("raised as root"));
+  w.settle();
+  CHECK(w.consumerProvider->seen("C1") ==
+        std::vector<std::string>{"from the service's own provider", "raised as root"});
+}
+
 TEST_CASE("a binding to a missing filter or consumer is refused") {
   PermanentWorld w;
   const ObjectPath filter = w.putFilter("F1", "SELECT * FROM E");

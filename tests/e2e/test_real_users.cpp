@@ -76,6 +76,9 @@ std::optional<User> lookupUser(const std::string& name) {
   return User{name, entry->pw_uid, entry->pw_gid};
 }
 
+// The default descriptor of the root namespace when the daemon runs as root.
+constexpr std::string_view kDefaultSddl = "O:BAG:BAD:(A;;0x600ff;;;BA)(A;;0x43;;;WD)";
+
 std::string sid(const User& user) { return "uid:" + std::to_string(user.uid); }
 
 // setpriv and its options, to run a program as `user` (nothing for root).
@@ -143,10 +146,12 @@ std::string logConsumerMof(std::string_view name, const fs::path& file) {
 }
 
 // A permanent subscription in root\subscription on root\cimv2's events: filter, consumer ($C) and binding.
-std::string subscriptionMof(std::string_view filterName, std::string_view query, std::string_view consumerMof) {
+std::string subscriptionMof(std::string_view filterName, std::string_view query, std::string_view consumerMof,
+                            std::string_view eventAccess = {}) {
+  const std::string access = eventAccess.empty() ? "" : " EventAccess = \"" + std::string(eventAccess) + "\";";
   return std::string(kSubscriptionPragma) + "\ninstance of __EventFilter as $F { Name = \"" + std::string(filterName) +
-         "\"; QueryLanguage = \"WQL\"; EventNamespace = \"root\\\\cimv2\"; Query = \"" + std::string(query) +
-         "\"; };\n" + std::string(consumerMof) +
+         "\"; QueryLanguage = \"WQL\"; EventNamespace = \"root\\\\cimv2\"; Query = \"" + std::string(query) + "\";" +
+         access + " };\n" + std::string(consumerMof) +
          "instance of __FilterToConsumerBinding { Filter = $F; Consumer = $C; };\n";
 }
 
@@ -240,10 +245,12 @@ struct RealUsersCase {
 
   // Gives `users` PartialWrite (static instances: permanent subscriptions) in root\subscription,
   // beside the default rights.
-  void grantPartialWrite(std::initializer_list<const User*> users) {
-    std::string sddl = "O:BAG:BAD:(A;;0x600FF;;;BA)(A;;0x43;;;WD)";
-    for (const User* user : users) sddl += "(A;;0x8;;;" + sid(*user) + ")";
-    checkSucceeded(ctl(root, {"security", "set", "root/subscription", sddl}));
+  void grantPartialWrite(std::initializer_list<const User*> users) { grant("root/subscription", users, "0x8"); }
+  // Gives `users` `rights` in `ns`, beside the default rights.
+  void grant(std::string_view ns, std::initializer_list<const User*> users, std::string_view rights) {
+    std::string sddl(kDefaultSddl);
+    for (const User* user : users) sddl += "(A;;" + std::string(rights) + ";;;" + sid(*user) + ")";
+    checkSucceeded(ctl(root, {"security", "set", std::string(ns), sddl}));
   }
 
   // A file in the case's directory, readable by every test user; its path.
@@ -585,7 +592,7 @@ TEST_CASE_METHOD(RealUsersCase, "real users i: namespace rights decide who write
   CHECK(inherited.out.find("allow WD Enable,MethodExecute,Subscribe") != std::string::npos);
 
   // Root gives her PartialWrite in root/cimv2: she may put static instances there, bob still not.
-  const std::string granted = "O:BAG:BAD:(A;;0x600ff;;;BA)(A;;0x43;;;WD)(A;;0x8;;;" + sid(alice) + ")";
+  const std::string granted = std::string(kDefaultSddl) + "(A;;0x8;;;" + sid(alice) + ")";
   const CtlRun set = ctl(root, {"security", "set", "root/cimv2", granted});
   checkSucceeded(set);
   CHECK(set.out.find("descriptor " + granted) != std::string::npos);
@@ -604,5 +611,34 @@ TEST_CASE_METHOD(RealUsersCase, "real users i: namespace rights decide who write
   checkSucceeded(ctl(root, {"security", "inherit", "root/cimv2"}));
   checkFailed(ctl(alice, {"delete", "--namespace", "root/cimv2", R"(Gadget.Name="alice's")"}), kAccessDenied);
   checkSucceeded(ctl(root, getGadget));
+  checkNoSanitizerReports(dir);
+}
+
+TEST_CASE_METHOD(RealUsersCase, "real users j: a filter's EventAccess takes alice's events and not bob's or carol's") {
+  if (skipped()) return;
+  grant("root/cimv2", {&alice, &bob}, "0x80");  // WBEM_RIGHT_PUBLISH
+  const fs::path alicesOnly = dir / "alices.log";
+  const fs::path everyones = dir / "everyones.log";
+  REQUIRE(admin
+              ->compileMof(subscriptionMof("AlicesOnly", "SELECT * FROM UserEvent",
+                                           logConsumerMof("AlicesLog", alicesOnly), "D:(A;;0x80;;;" + sid(alice) + ")"),
+                           "alices.mof")
+              .second == 3);
+  REQUIRE(admin
+              ->compileMof(
+                  subscriptionMof("Everyones", "SELECT * FROM UserEvent", logConsumerMof("EveryonesLog", everyones)),
+                  "everyones.mof")
+              .second == 3);
+
+  for (const User* user : {&bob, &alice, &carol})
+    checkSucceeded(ctl(*user, {"raise", "UserEvent", "Who=" + user->name}));
+  INFO("wbemd:\n" << daemon->log());
+  // Raised events keep their order: had bob's or carol's reached alice's filter, they would come
+  // before her last one.
+  checkSucceeded(ctl(alice, {"raise", "UserEvent", "Who=last"}));
+  const std::string all = "who=" + bob.name + "\nwho=" + alice.name + "\nwho=" + carol.name + "\nwho=last\n";
+  REQUIRE(waitUntil([&] { return readFile(everyones) == all; }, 20s));
+  REQUIRE(waitUntil([&] { return readFile(alicesOnly).find("who=last\n") != std::string::npos; }, 20s));
+  CHECK(readFile(alicesOnly) == "who=" + alice.name + "\nwho=last\n");
   checkNoSanitizerReports(dir);
 }

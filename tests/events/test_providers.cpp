@@ -275,6 +275,49 @@ TEST_CASE("per-event SECURITY_DESCRIPTOR decides only with subjectToSds (case 47
   CHECK(texts(user->events(), "S") == std::vector<std::string>{"everyone", "admins only"});
 }
 
+TEST_CASE("EventAccess: a filter receives what every identity the event is raised as may publish",
+          "[providers][security]") {
+  Fixture f;
+  auto publishableBy = [](std::string_view sddl) {
+    SubscriptionOptions options;
+    options.eventAccess = SecurityDescriptor::parse(sddl);
+    return options;
+  };
+  auto open = f.subscribe("SELECT * FROM E");
+  auto alices = f.subscribe("SELECT * FROM E", publishableBy("D:(A;;0x80;;;uid:5002)"));
+  auto admins = f.subscribe("SELECT * FROM E", publishableBy("D:(A;;0x80;;;BA)"));
+
+  // P was bound with the process's own identity, which the service trusts, and its sink names no
+  // owner: its events pass every EventAccess.
+  f.raise({f.event("service")});
+  // The owner of the sink's descriptor is whom the events are raised as.
+  f.sink()->setSinkSecurity(SecurityDescriptor::parse("O:uid:5002"));
+  f.raise({f.event("as alice")});
+  f.sink()->setSinkSecurity(SecurityDescriptor::parse("O:BA"));
+  f.raise({f.event("as administrators")});
+  CHECK(texts(open->events(), "S") == std::vector<std::string>{"service", "as alice", "as administrators"});
+  CHECK(texts(alices->events(), "S") == std::vector<std::string>{"service", "as alice"});
+  CHECK(texts(admins->events(), "S") == std::vector<std::string>{"service", "as administrators"});
+
+  // A provider bound by uid 5003 raises as uid 5003 whatever owner its sink claims.
+  f.service.setNamespaceSecurity("root\\test", SecurityDescriptor::parse("D:(A;;GA;;;WD)"));
+  auto mallory = std::make_shared<TestProvider>();
+  {
+    const Impersonation asMallory(userPrincipal(5003));
+    f.service.registerEventProvider("root\\test", "Q", {"SELECT * FROM E2"}, mallory);
+  }
+  auto mallorys = f.subscribe("SELECT * FROM E2", publishableBy("D:(A;;0x80;;;uid:5003)"));
+  REQUIRE(mallory->sink());
+  REQUIRE(mallory->sink()->indicate(f.event("from mallory", 0, false, "E2")) == WBEM_S_NO_ERROR);
+  mallory->sink()->setSinkSecurity(SecurityDescriptor::parse("O:uid:5002"));
+  REQUIRE(mallory->sink()->indicate(f.event("mallory as alice", 0, false, "E2")) == WBEM_S_NO_ERROR);
+  REQUIRE(f.service.waitIdle());
+  CHECK(texts(open->events(), "S") ==
+        std::vector<std::string>{"service", "as alice", "as administrators", "from mallory", "mallory as alice"});
+  CHECK(texts(alices->events(), "S") == std::vector<std::string>{"service", "as alice"});
+  CHECK(texts(mallorys->events(), "S") == std::vector<std::string>{"from mallory"});
+}
+
 TEST_CASE("bad registration queries are ignored while the others work (cases 48, 49)", "[providers][registration]") {
   Fixture f({}, false);
   f.service.registerEventProvider(

@@ -73,6 +73,12 @@ struct SubscriptionOptions {
   /// (__EventQueueOverflowEvent) are judged against it. When unset, Principal::caller(): the
   /// principal the calling thread impersonates, or the process's.
   std::optional<Principal> owner;
+  /// Who may publish to it (__EventFilter.EventAccess): an event reaches the consumer only when
+  /// every identity it is raised as holds WBEM_RIGHT_PUBLISH here, that is its provider's
+  /// registrant (the caller of addEventProvider, unless that is the process's own user) and the
+  /// owner of the sink's descriptor (setSinkSecurity). Unset: everyone. The service's own
+  /// intrinsic, timer and system events always pass.
+  std::optional<SecurityDescriptor> eventAccess;
   /// A permanent subscription (an __EventFilter bound to a consumer): accessCheck is given the
   /// owner, and the permanent quotas apply. Temporary otherwise.
   bool permanent = false;
