@@ -186,6 +186,7 @@ class Bench {
     config.put("TemporarySubscriptionsPerUser", Value(std::uint32_t{2 * kFilters}));
     config.put("TemporarySubscriptionsTotal", Value(std::uint32_t{2 * kFilters}));
     config.put("MaximumQueueSizePerConsumer", Value(kQueueLimit));
+    config.put("MaximumQueueSizePerUser", Value(2 * kQueueLimit));
     config.put("MaximumQueueSizeTotal", Value(2 * kQueueLimit));
     config.put("MaxWaitOnEvents", Value(kMaxWaitMs));
     root.putInstance(config);

@@ -97,6 +97,7 @@ std::string arbitratorMof() {
   return "instance of __ArbitratorConfiguration { TemporarySubscriptionsPerUser = " + quota +
          "; TemporarySubscriptionsTotal = " + quota + "; PermanentSubscriptionsPerUser = " + quota +
          "; PermanentSubscriptionsTotal = " + quota + "; MaximumQueueSizePerConsumer = " + std::to_string(kQueueLimit) +
+         "; MaximumQueueSizePerUser = " + std::to_string(2 * kQueueLimit) +
          "; MaximumQueueSizeTotal = " + std::to_string(2 * kQueueLimit) + "; MaxWaitOnEvents = 60000; };\n";
 }
 

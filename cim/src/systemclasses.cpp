@@ -106,10 +106,11 @@ std::vector<ClassSpec> classTable() {
         quota("PermanentSubscriptionsPerUser", 1000), quota("PermanentSubscriptionsTotal", 10000),
         quota("PollingInstructionsPerUser", 1000), quota("PollingInstructionsTotal", 10000),
         quota("PollingMemoryPerUser", 5000000), quota("PollingMemoryTotal", 10000000),
-        // Event queue limits in bytes (named after __EventConsumer.MaximumQueueSize, which
-        // overrides the per-consumer one) and Win32_WMISetting's MaxWaitOnEvents in ms.
-        quota("MaximumQueueSizePerConsumer", 10u << 20), quota("MaximumQueueSizeTotal", 20u << 20),
-        quota("MaxWaitOnEvents", 2000)}},
+        // Event queue limits in bytes: per consumer (named after __EventConsumer.MaximumQueueSize,
+        // which overrides it), for all consumers of one owner, and in total; and
+        // Win32_WMISetting's MaxWaitOnEvents in ms.
+        quota("MaximumQueueSizePerConsumer", 10u << 20), quota("MaximumQueueSizePerUser", 10u << 20),
+        quota("MaximumQueueSizeTotal", 20u << 20), quota("MaxWaitOnEvents", 2000)}},
       {"__IndicationRelated", "__SystemClass", kAbstract},
       {"__Event",
        "__IndicationRelated",

@@ -87,8 +87,7 @@ bool EventService::Impl::drainConsumer(const std::shared_ptr<detail::ConsumerQue
   if (n == 0) return false;
   std::uint64_t bytes = 0;
   for (std::size_t i = 0; i < n; ++i) bytes += batch[i].bytes;
-  consumer->bytes_.fetch_sub(bytes, std::memory_order_relaxed);
-  queuedTotalBytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  uncount(*consumer, bytes);
 
   const bool cancelled = consumer->cancelled_.load(std::memory_order_acquire);
   const auto now = clock_->now();
@@ -152,8 +151,7 @@ void EventService::Impl::countDropped(detail::ConsumerQueue& consumer) {
 void EventService::Impl::discard(detail::ConsumerQueue& consumer) {
   detail::Delivery d;
   while (consumer.queue_.try_dequeue(d)) {
-    consumer.bytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
-    queuedTotalBytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
+    uncount(consumer, d.bytes);
     if (!consumer.isPull()) pushInFlight_.fetch_sub(1, std::memory_order_release);
   }
 }

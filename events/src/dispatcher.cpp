@@ -202,19 +202,36 @@ void EventService::Impl::publishSynchronous(detail::NamespaceState& ns,
   ns.synchronous.store(std::move(next));
 }
 
+bool EventService::Impl::admit(detail::ConsumerQueue& consumer, const ObjectPtr& event, std::uint32_t bytes,
+                               std::uint8_t flags, std::uint64_t consumerStaged, std::uint64_t userStaged,
+                               std::uint64_t totalStaged) {
+  const std::uint64_t queued = consumer.bytes_.load(std::memory_order_relaxed) + consumerStaged + bytes;
+  if (queued <= consumer.limitBytes() &&
+      consumer.account().bytes.load(std::memory_order_relaxed) + userStaged + bytes <=
+          userQueueLimit_.load(std::memory_order_relaxed) &&
+      queuedTotalBytes_.load(std::memory_order_relaxed) + totalStaged + bytes <=
+          totalQueueLimit_.load(std::memory_order_relaxed))
+    return true;
+  countDropped(consumer);
+  if (!(flags & detail::kSystemDrop)) raiseDropped(consumer, event, true, queued);
+  return false;
+}
+
+void EventService::Impl::uncount(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept {
+  consumer.bytes_.fetch_sub(bytes, std::memory_order_relaxed);
+  consumer.account().bytes.fetch_sub(bytes, std::memory_order_relaxed);
+  queuedTotalBytes_.fetch_sub(bytes, std::memory_order_relaxed);
+}
+
 void EventService::Impl::stage(unsigned index, const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
                                std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now) {
   detail::ConsumerQueue::Staged& staged = consumer->staged_[index];
-  const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed) + staged.bytes;
-  const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed) + stagedTotal;
-  if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
-    countDropped(*consumer);
-    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
-    return;
-  }
+  std::uint64_t& userStaged = consumer->account().staged[index];
+  if (!admit(*consumer, event, bytes, flags, staged.bytes, userStaged, stagedTotal)) return;
   if (staged.items.empty()) touched.push_back(&consumer);
   staged.items.push_back(detail::Delivery{std::move(event), bytes, flags, now});
   staged.bytes += bytes;
+  userStaged += bytes;
   stagedTotal += bytes;
 }
 
@@ -225,6 +242,8 @@ void EventService::Impl::flushStaged(unsigned index) {
     const std::size_t n = staged.items.size();
     // Counted before the events become visible: the worker uncounts them after delivering.
     consumer->bytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
+    consumer->account().bytes.fetch_add(staged.bytes, std::memory_order_relaxed);
+    consumer->account().staged[index] -= staged.bytes;
     queuedTotalBytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
     if (!consumer->isPull()) pushInFlight_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
     consumer->queue_.enqueue_bulk(std::make_move_iterator(staged.items.begin()), n);
@@ -238,14 +257,9 @@ void EventService::Impl::flushStaged(unsigned index) {
 
 void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
                                  std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now) {
-  const std::uint64_t queued = consumer->bytes_.load(std::memory_order_relaxed);
-  const std::uint64_t total = queuedTotalBytes_.load(std::memory_order_relaxed);
-  if (queued + bytes > consumer->limitBytes() || total + bytes > totalQueueLimit_.load(std::memory_order_relaxed)) {
-    countDropped(*consumer);
-    if (!(flags & detail::kSystemDrop)) raiseDropped(*consumer, event, true, queued + bytes);
-    return;
-  }
+  if (!admit(*consumer, event, bytes, flags, 0, 0, 0)) return;
   consumer->bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  consumer->account().bytes.fetch_add(bytes, std::memory_order_relaxed);
   queuedTotalBytes_.fetch_add(bytes, std::memory_order_relaxed);
   if (!consumer->isPull()) pushInFlight_.fetch_add(1, std::memory_order_relaxed);
   consumer->queue_.enqueue(detail::Delivery{std::move(event), bytes, flags, now});

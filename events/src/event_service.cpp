@@ -402,6 +402,8 @@ ArbitratorLimits EventService::Impl::limits() const {
   limits.pollingInstructionsTotal = quotaValue(*config, "PollingInstructionsTotal", limits.pollingInstructionsTotal);
   limits.maximumQueueSizePerConsumer = quotaValue(*config, "MaximumQueueSizePerConsumer",
                                                   static_cast<std::uint32_t>(limits.maximumQueueSizePerConsumer));
+  limits.maximumQueueSizePerUser =
+      quotaValue(*config, "MaximumQueueSizePerUser", static_cast<std::uint32_t>(limits.maximumQueueSizePerUser));
   limits.maximumQueueSizeTotal =
       quotaValue(*config, "MaximumQueueSizeTotal", static_cast<std::uint32_t>(limits.maximumQueueSizeTotal));
   limits.maxWaitOnEvents = std::chrono::milliseconds(quotaValue(*config, "MaxWaitOnEvents", 2000));
@@ -453,6 +455,7 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
 
   const ArbitratorLimits arbitrator = limits();
   totalQueueLimit_.store(arbitrator.maximumQueueSizeTotal, std::memory_order_relaxed);
+  userQueueLimit_.store(arbitrator.maximumQueueSizePerUser, std::memory_order_relaxed);
   maxWaitOnEvents_.store(arbitrator.maxWaitOnEvents, std::memory_order_relaxed);
 
   {
@@ -483,7 +486,15 @@ SubscriptionId EventService::Impl::subscribe(std::string_view nsName, std::strin
       options.maxQueueBytes ? options.maxQueueBytes : arbitrator.maximumQueueSizePerConsumer;
   std::string path =
       options.consumerPath.empty() ? "__TemporaryConsumer.Id=" + std::to_string(sub->id) : options.consumerPath;
-  sub->consumer = std::make_shared<detail::ConsumerQueue>(std::move(sink), sub->owner, std::move(path), queueLimit);
+  std::shared_ptr<detail::UserQueueAccount> account;
+  {
+    std::lock_guard lock(mutex_);
+    auto& slot = queueAccounts_[sub->owner.uid];
+    if (!slot) slot = std::make_shared<detail::UserQueueAccount>(options_.dispatcherThreads);
+    account = slot;
+  }
+  sub->consumer = std::make_shared<detail::ConsumerQueue>(std::move(sink), sub->owner, std::move(account),
+                                                          std::move(path), queueLimit);
   sub->consumer->ns = &ns;
   sub->consumer->staged_.resize(options_.dispatcherThreads);
   sub->synchronous = options.deliverSynchronously && !sub->aggregator && sub->consumer->sink();
@@ -608,8 +619,7 @@ Status EventService::pull(SubscriptionId id, std::uint32_t timeoutMs, std::size_
     }
     if (!have) break;
     if (!d.event) return got ? WBEM_S_TIMEDOUT : WBEM_E_CALL_CANCELLED;  // the cancel marker
-    consumer->bytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
-    impl_->queuedTotalBytes_.fetch_sub(d.bytes, std::memory_order_relaxed);
+    impl_->uncount(*consumer, d.bytes);
     impl_->delivered_.fetch_add(1, std::memory_order_relaxed);
     consumer->delivered_.fetch_add(1, std::memory_order_relaxed);
     out.push_back(std::move(d.event));

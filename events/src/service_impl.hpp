@@ -101,16 +101,30 @@ struct Delivery {
   Clock::TimePoint queuedAt{};
 };
 
+/// The bytes all queues of one user's consumers hold (decisions.md 7: quotas are charged to the
+/// user who causes them, so that one user's slow consumers cannot fill the total for everyone).
+struct UserQueueAccount {
+  explicit UserQueueAccount(unsigned dispatchers) : staged(dispatchers, 0) {}
+  std::atomic<std::uint64_t> bytes{0};
+  std::vector<std::uint64_t> staged;  // per dispatcher, matched in its current batch; each touches its own
+};
+
 /// A consumer's bounded delivery queue: pushed by dispatchers and the scheduler, drained by one
 /// delivery worker at a time (push consumers) or by pull() (pull consumers).
 class ConsumerQueue {
  public:
-  ConsumerQueue(std::shared_ptr<ObjectSink> sink, Principal owner, std::string path, std::uint64_t limitBytes)
-      : sink_(std::move(sink)), owner_(std::move(owner)), path_(std::move(path)), limitBytes_(limitBytes) {}
+  ConsumerQueue(std::shared_ptr<ObjectSink> sink, Principal owner, std::shared_ptr<UserQueueAccount> account,
+                std::string path, std::uint64_t limitBytes)
+      : sink_(std::move(sink)),
+        owner_(std::move(owner)),
+        account_(std::move(account)),
+        path_(std::move(path)),
+        limitBytes_(limitBytes) {}
 
   const std::shared_ptr<ObjectSink>& sink() const noexcept { return sink_; }
   bool isPull() const noexcept { return sink_ == nullptr; }
   const Principal& owner() const noexcept { return owner_; }
+  UserQueueAccount& account() const noexcept { return *account_; }
   const std::string& path() const noexcept { return path_; }
   std::uint64_t limitBytes() const noexcept { return limitBytes_; }
 
@@ -133,6 +147,7 @@ class ConsumerQueue {
  private:
   std::shared_ptr<ObjectSink> sink_;
   Principal owner_;
+  std::shared_ptr<UserQueueAccount> account_;
   std::string path_;
   std::uint64_t limitBytes_;
 };
@@ -270,6 +285,12 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   void flushStaged(unsigned index);
   void deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event, std::uint32_t bytes,
                std::uint8_t flags, Clock::TimePoint now);
+  /// True when `bytes` more fit the consumer's queue, its owner's share and all queues together,
+  /// besides what is matched but not queued yet (`*Staged`); otherwise counts and reports the drop.
+  bool admit(detail::ConsumerQueue& consumer, const ObjectPtr& event, std::uint32_t bytes, std::uint8_t flags,
+             std::uint64_t consumerStaged, std::uint64_t userStaged, std::uint64_t totalStaged);
+  /// Takes `bytes` that left the consumer's queue off its counts.
+  void uncount(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept;
   /// True when `sub` may receive `event` from `sink`, whose descriptor was `sinkSecurity` (the
   /// filter's EventAccess, sink and event security, admin-only overflow reports).
   static bool mayReceive(const detail::Subscription& sub, const ClassObject& event, const detail::SinkImpl& sink,
@@ -365,12 +386,14 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   std::atomic<std::int64_t> pushInFlight_{0};  // push deliveries queued or being delivered
   // Limits from __ArbitratorConfiguration, refreshed on each subscribe.
   std::atomic<std::uint64_t> totalQueueLimit_{20u << 20};
+  std::atomic<std::uint64_t> userQueueLimit_{10u << 20};
   std::atomic<Clock::duration> maxWaitOnEvents_{std::chrono::milliseconds(2000)};
   // Subscription counts for quotas, by uid (temporary, permanent, polling).
   struct QuotaCounts {
     std::uint32_t temporary = 0, permanent = 0, polling = 0;
   };
   std::map<std::uint32_t, QuotaCounts> quotaPerUser_;
+  std::map<std::uint32_t, std::shared_ptr<detail::UserQueueAccount>> queueAccounts_;  // by uid; under mutex_
   QuotaCounts quotaTotal_;
 
   // Scheduler.

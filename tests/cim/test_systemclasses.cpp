@@ -303,6 +303,7 @@ TEST_CASE("__ArbitratorConfiguration is a singleton with the quotas of decisions
       {"PollingMemoryPerUser", 5000000},
       {"PollingMemoryTotal", 10000000},
       {"MaximumQueueSizePerConsumer", 10u * 1024 * 1024},
+      {"MaximumQueueSizePerUser", 10u * 1024 * 1024},
       {"MaximumQueueSizeTotal", 20u * 1024 * 1024},
       {"MaxWaitOnEvents", 2000},
   };

@@ -149,6 +149,40 @@ TEST_CASE("a full consumer queue drops events with __EventQueueOverflowEvent for
   CHECK(userDrops->events().empty());  // a subclass the non-admin may not see either
 }
 
+TEST_CASE("one user's idle consumers fill only that user's share of the queues (MaximumQueueSizePerUser)",
+          "[delivery][overflow][quota]") {
+  Fixture f;
+  constexpr std::uint32_t kShare = 64 * 1024;
+  setQuota(f, "MaximumQueueSizePerUser", kShare);
+  REQUIRE(f.service.limits().maximumQueueSizePerUser == kShare);
+  // Two pull subscriptions alice never reads: their queues only fill.
+  std::vector<SubscriptionId> alices;
+  for (int i = 0; i < 2; ++i)
+    alices.push_back(f.service.subscribePull("root\\test", "WQL", "SELECT * FROM E", ownedBy(userPrincipal(6001))));
+  auto [bobId, bob] = f.subscribeWithId("SELECT * FROM E", ownedBy(userPrincipal(6002)));
+
+  // In rounds that bob's consumer keeps up with: a round is well within his share.
+  for (int round = 0; round < 4; ++round) f.raise(numbered(f, "more", 50));
+  CHECK(texts(bob->events(), "S").size() == 200);
+  const EventServiceStatistics stats = f.service.statistics();
+  std::uint64_t aliceQueued = 0, aliceDropped = 0, aliceHeld = 0;
+  for (const ConsumerStatistics& c : stats.consumers) {
+    if (c.id == bobId) {
+      CHECK(c.dropped == 0);
+      CHECK(c.delivered == 200);
+    } else {
+      aliceQueued += c.queuedBytes;
+      aliceHeld += c.queuedEvents;
+      aliceDropped += c.dropped;
+    }
+  }
+  // Her two queues together stay within her share, where each alone could take 10 MiB.
+  CHECK(aliceQueued <= kShare);
+  CHECK(aliceQueued > kShare / 2);
+  CHECK(aliceDropped > 0);
+  CHECK(aliceHeld + aliceDropped == 2 * 200);
+}
+
 TEST_CASE("an explicit consumer path is the IntendedConsumer of its overflow events", "[delivery][overflow]") {
   Fixture f;
   auto gate = f.gate();

@@ -107,6 +107,7 @@ struct ArbitratorLimits {
   std::uint32_t pollingInstructionsPerUser = 1000;
   std::uint32_t pollingInstructionsTotal = 10000;
   std::uint64_t maximumQueueSizePerConsumer = 10u << 20;
+  std::uint64_t maximumQueueSizePerUser = 10u << 20;  // all queues of one owner's consumers together
   std::uint64_t maximumQueueSizeTotal = 20u << 20;
   std::chrono::milliseconds maxWaitOnEvents{2000};
 };
