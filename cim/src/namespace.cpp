@@ -98,6 +98,22 @@ void Namespace::requireInstanceWrite(std::string_view className, std::string_vie
     requireAccess(WBEM_WRITE_PROVIDER, std::string(operation) + " of a provider registration");
 }
 
+void Namespace::requireProviderClaim(const ClassObject& stored, std::string_view operation) const {
+  if (!stored.definition().inheritsFrom("__Win32Provider")) return;
+  const auto slot = stored.slotOf("SecurityDescriptor");
+  const Value sddl = slot ? stored.get(*slot) : Value();
+  if (sddl.isNull() || sddl.asString().empty()) return;
+  const Principal& who = Principal::caller();
+  if (who.admin) return;
+  try {
+    if (SecurityDescriptor::parse(sddl.asString()).grants(who, WRITE_DAC)) return;
+  } catch (const Error&) {  // an unreadable claim is the administrators' to mend
+  }
+  throw Error(WBEM_E_ACCESS_DENIED, std::string(operation) + " of provider registration " +
+                                        stored.path()->relativePath() + " needs WRITE_DAC in its SecurityDescriptor (" +
+                                        sddl.asString() + "), which does not grant it to " + who.sid());
+}
+
 ObjectPtr Namespace::getClass(std::string_view name) const {
   if (ObjectPtr cls = findClass(name)) return cls;
   throw Error(WBEM_E_NOT_FOUND, "class " + std::string(name) + " not found in namespace " + name_);
@@ -251,7 +267,9 @@ ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flag
                                              cls.className() + " is not set");
   }
   const std::string key = instanceKey(*path, cls.definition());
-  const bool exists = e->instances.count(key) != 0;
+  const auto existing = e->instances.find(key);
+  const bool exists = existing != e->instances.end();
+  if (exists) requireProviderClaim(*existing->second, "PutInstance");
   if (exists && flags == WBEM_FLAG_CREATE_ONLY)
     throw Error(WBEM_E_ALREADY_EXISTS, "instance " + path->relativePath() + " already exists");
   if (!exists && flags == WBEM_FLAG_UPDATE_ONLY)
@@ -292,6 +310,7 @@ void Namespace::deleteInstance(const ObjectPath& path) {
     if (!e.cls->definition().inheritsFrom(path.className())) continue;
     auto it = e.instances.find(key);
     if (it == e.instances.end()) continue;
+    requireProviderClaim(*it->second, "DeleteInstance");
     ObjectPtr before = std::move(it->second);
     e.instances.erase(it);
     for (const auto& o : *observers_) o->instanceChanged(*this, before, nullptr);

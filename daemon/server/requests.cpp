@@ -37,6 +37,36 @@ void requireAdmin(const Principal& principal, std::string_view what) {
                 std::string(what) + " needs an administrator; uid " + std::to_string(principal.uid) + " is not one");
 }
 
+// Who may register as the decoupled provider `registration` names: administrators and those its
+// SecurityDescriptor grants WBEM_RIGHT_PUBLISH. One without a descriptor is claimed by its first
+// registrant: a descriptor naming them is stored in it, so that the claim outlives the connection
+// and the daemon, and only they or an administrator may change the registration (Namespace).
+void claimProvider(Namespace& space, const ObjectPtr& registration, const Principal& who, std::mutex& claims) {
+  const std::string name = registration->get("Name").asString();
+  std::lock_guard lock(claims);
+  const RevertToSelf asDaemon;  // reading and claiming are the daemon's business; `who` is judged
+  const ObjectPtr current = space.getInstance(*registration->path());
+  const Value sddl = current->get("SecurityDescriptor");
+  if (!sddl.isNull() && !sddl.asString().empty()) {
+    SecurityDescriptor allowed;
+    try {
+      allowed = SecurityDescriptor::parse(sddl.asString());
+    } catch (const Error& e) {
+      throw Error(WBEM_E_INVALID_PROVIDER_REGISTRATION,
+                  "the SecurityDescriptor of __Win32Provider " + name + " is unreadable: " + e.what());
+    }
+    if (who.admin || allowed.grants(who, WBEM_RIGHT_PUBLISH)) return;
+    throw Error(WBEM_E_ACCESS_DENIED,
+                "provider " + name + " in " + space.name() +
+                    " may be registered only by administrators and those its SecurityDescriptor (" + sddl.asString() +
+                    ") grants WBEM_RIGHT_PUBLISH; " + who.sid() + " is neither");
+  }
+  ClassObject claimed = *current;
+  claimed.put("SecurityDescriptor", Value("O:" + who.sid() + "D:(A;;0x80;;;" + who.sid() + ")"));
+  space.putInstance(claimed, WBEM_FLAG_UPDATE_ONLY);
+  spdlog::info("provider {} in {} is now claimed by {}", name, space.name(), who.sid());
+}
+
 bool isDynamic(const ClassObject& cls) {
   for (const ClassDef* d = &cls.definition(); d; d = d->superclass().get())
     if (d->qualifiers().find("Provider")) return true;
@@ -506,20 +536,16 @@ Outcome RequestHandlers::registerProvider(Session& s, Server::Core& core, const 
     throw Error(
         WBEM_E_INVALID_PROVIDER_REGISTRATION,
         "__Win32Provider " + name + " is not a decoupled provider (its HostingModel must be \"Decoupled:Com\")");
+  // The name stays with whoever may register it, so that nobody else takes its place (and its
+  // subscribers' trust) while it is away.
+  claimProvider(space, registration, who, core.claimsMutex);
   auto provider = std::make_shared<RemoteProvider>(s.weak_from_this(), handle, capabilities, space, name);
   {
     std::lock_guard lock(core.mutex);
-    const std::string key = Server::Core::registryKey(ns, name);
-    auto& slot = core.registry[key];
+    auto& slot = core.registry[Server::Core::registryKey(ns, name)];
     if (!slot.expired())
       throw Error(WBEM_E_PROVIDER_ALREADY_REGISTERED,
                   "provider " + name + " in " + ns + " is registered and connected");
-    // A provider name stays with the user who first registered it, so that nobody else can take
-    // its place (and its subscribers' trust) while it is away.
-    const auto [first, fresh] = core.registrants.try_emplace(key, who.uid);
-    if (!fresh && first->second != who.uid && !who.admin)
-      throw Error(WBEM_E_ACCESS_DENIED, "provider " + name + " in " + ns + " belongs to uid " +
-                                            std::to_string(first->second) + ", not uid " + std::to_string(who.uid));
     slot = provider;
   }
   {

@@ -209,12 +209,12 @@ struct Server::Core {
   std::thread ioThread;
   server::Counters counters;
 
+  std::mutex claimsMutex;  // held to read and claim a __Win32Provider's SecurityDescriptor
+
   std::mutex mutex;  // everything below
   std::map<std::uint64_t, std::weak_ptr<server::Session>> sessions;
   // Live decoupled registrations, by "namespace\nname" lower-cased.
   std::map<std::string, std::weak_ptr<server::RemoteProvider>> registry;
-  // By registryKey: the uid that first registered the provider name since the daemon started.
-  std::map<std::string, std::uint32_t> registrants;
   std::map<std::string, std::shared_ptr<server::RaiseProvider>> raisers;  // by canonical namespace
   std::uint64_t nextSessionId = 1;
   bool stopping = false;

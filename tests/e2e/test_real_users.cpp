@@ -642,3 +642,48 @@ TEST_CASE_METHOD(RealUsersCase, "real users j: a filter's EventAccess takes alic
   CHECK(readFile(alicesOnly) == "who=" + alice.name + "\nwho=last\n");
   checkNoSanitizerReports(dir);
 }
+
+TEST_CASE_METHOD(RealUsersCase, "real users k: alice's provider name stays hers across a restart; bob cannot take it") {
+  if (skipped()) return;
+  grant("root/cimv2", {&alice, &bob}, "0x98");  // PartialWrite, ProviderWrite and Publish: both may register
+  const std::vector<std::string> getRegistration{"get", "--namespace", "root/cimv2",
+                                                 R"(__Win32Provider.Name="E2EProvider")"};
+  const auto registerAs = [&](const User& user, std::string_view log) {
+    return startProvider(dir, *daemon, {"--count", "0", "--interval-ms", "50"}, log, asUser(user), providerCopy);
+  };
+  {
+    auto provider = registerAs(alice, "alice-provider-1.log");
+    requireOutput(*provider, "registered", 30s);
+    CHECK(provider->stop() == 0);
+  }
+  const CtlRun claimed = ctl(root, getRegistration);
+  checkSucceeded(claimed);
+  CHECK(claimed.out.find("SecurityDescriptor = \"O:" + sid(alice) + "D:(A;;0x80;;;" + sid(alice) + ")\";") !=
+        std::string::npos);
+
+  REQUIRE(daemon->stop() == 0);
+  daemon->start();
+
+  {
+    auto refused = registerAs(bob, "bob-provider.log");
+    const int exitCode = refused->exitCode(30s);
+    INFO(refused->describe());
+    CHECK(exitCode == 2);
+    CHECK(refused->output().find("register failed 0x80041003 WBEM_E_ACCESS_DENIED") != std::string::npos);
+  }
+  // Nor may he rewrite or delete the registration to take the name.
+  const std::string takeover = jsonObject({{"__CLASS", "__Win32Provider"},
+                                           {"Name", "E2EProvider"},
+                                           {"HostingModel", "Decoupled:Com"},
+                                           {"SecurityDescriptor", "D:(A;;0x80;;;" + sid(bob) + ")"}});
+  checkFailed(ctl(bob, {"put-instance", "--namespace", "root/cimv2"}, takeover), kAccessDenied);
+  checkFailed(ctl(bob, {"delete", "--namespace", "root/cimv2", R"(__Win32Provider.Name="E2EProvider")"}),
+              kAccessDenied);
+  CHECK(ctl(root, getRegistration).out == claimed.out);
+
+  // alice still may, after the restart.
+  auto provider = registerAs(alice, "alice-provider-2.log");
+  requireOutput(*provider, "registered", 30s);
+  CHECK(provider->stop() == 0);
+  checkNoSanitizerReports(dir);
+}

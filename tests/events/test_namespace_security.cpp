@@ -190,3 +190,33 @@ TEST_CASE("Namespace descriptors are kept in the repository and come back after 
   CHECK(service.getNamespace("root\\app").grants(member, WBEM_PARTIAL_WRITE_REP));
   CHECK_FALSE(service.getNamespace("root\\app").grants(alice(), WBEM_PARTIAL_WRITE_REP));
 }
+
+TEST_CASE("A __Win32Provider with a SecurityDescriptor changes only for its owner and administrators") {
+  Fixture f;
+  f.service.setNamespaceSecurity("root\\test", SecurityDescriptor::parse("D:(A;;GA;;;WD)"));
+  Namespace& ns = f.ns;
+  ClassObject provider = ns.getClass("__Win32Provider")->spawnInstance();
+  provider.put("Name", Value("Claimed"));
+  provider.put("HostingModel", Value("Decoupled:Com"));
+  provider.put("SecurityDescriptor", Value("O:uid:6001D:(A;;0x80;;;uid:6001)"));
+  const ObjectPath path = ns.putInstance(provider);
+
+  ClassObject takeover = provider;
+  takeover.put("SecurityDescriptor", Value("D:(A;;0x80;;;uid:6002)"));
+  {
+    const Impersonation asMallory(userPrincipal(6002));
+    CHECK_STATUS(WBEM_E_ACCESS_DENIED, ns.putInstance(takeover));
+    CHECK_STATUS(WBEM_E_ACCESS_DENIED, ns.deleteInstance(path));
+  }
+  CHECK(ns.getInstance(path)->get("SecurityDescriptor").asString() == "O:uid:6001D:(A;;0x80;;;uid:6001)");
+  {
+    const Impersonation asOwner(alice());
+    ns.putInstance(takeover);  // the owner may give it away
+  }
+  CHECK(ns.getInstance(path)->get("SecurityDescriptor").asString() == "D:(A;;0x80;;;uid:6002)");
+  {
+    const Impersonation asAdministrator(adminPrincipal());
+    ns.deleteInstance(path);
+  }
+  CHECK_STATUS(WBEM_E_NOT_FOUND, ns.getInstance(path));
+}

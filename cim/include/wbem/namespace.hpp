@@ -85,7 +85,9 @@ class NamespaceObserver {
 /// WBEM_E_ACCESS_DENIED before changing anything: reading classes and instances needs
 /// WBEM_ENABLE; putClass and deleteClass WBEM_FULL_WRITE_REP; putInstance and deleteInstance
 /// WBEM_FULL_WRITE_REP or WBEM_PARTIAL_WRITE_REP, and WBEM_WRITE_PROVIDER as well for provider
-/// registrations (__Provider, __ProviderRegistration and their subclasses); execMethod
+/// registrations (__Provider, __ProviderRegistration and their subclasses); a __Win32Provider
+/// whose SecurityDescriptor is set (a decoupled provider's name, claimed by whoever registered it
+/// first) is changed or deleted only by administrators and those it grants WRITE_DAC; execMethod
 /// WBEM_METHOD_EXECUTE. Reading instances (getInstance, enumInstances) and enumClasses need
 /// WBEM_ENABLE. findClass, getClass and classInheritsFrom are the schema lookups the service makes
 /// for itself (to build events, compile queries) and check nothing; an entry point that serves a
@@ -178,6 +180,7 @@ class Namespace {
   bool hasChildren(std::string_view name) const;
   std::string instanceKey(const ObjectPath& path, const ClassDef& cls) const;
   void requireInstanceWrite(std::string_view className, std::string_view operation) const;
+  void requireProviderClaim(const ClassObject& stored, std::string_view operation) const;
 
   std::string name_;
   mutable std::shared_mutex mutex_;
