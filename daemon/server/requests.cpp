@@ -420,6 +420,17 @@ void RequestHandlers::dispatchMore(Session& s, const wire::Frame& frame) {
         auto events = std::make_shared<EventServiceStatistics>(core.service.statistics());
         // Server::statistics() gives the same counters; Core cannot reach its Server.
         auto counters = std::make_shared<std::map<std::string, std::uint64_t>>(Server::Core::totals(core, *events));
+        // The totals are for everyone; the lines name queries and consumers, which administrators
+        // see all of and others only as far as they are theirs: their own subscriptions, and the
+        // providers of namespaces they may read.
+        const Principal& who = Principal::caller();
+        if (!who.admin) {
+          std::erase_if(events->consumers, [&](const ConsumerStatistics& c) { return c.ownerUid != who.uid; });
+          std::erase_if(events->providers, [&](const ProviderStatistics& p) {
+            const Namespace* ns = core.service.findNamespace(p.namespaceName);
+            return !ns || !ns->grants(who, WBEM_ENABLE);
+          });
+        }
         return [events, counters](wire::Packer& packer, wire::ObjectEncoder&) {
           packer.pack_array(3);
           packer.pack_map(static_cast<std::uint32_t>(counters->size()));

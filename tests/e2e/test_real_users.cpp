@@ -567,6 +567,13 @@ instance of __ArbitratorConfiguration { TemporarySubscriptionsPerUser = 2; };
   bobs.insert(bobs.end(), {"--count", "1", "--timeout", timeoutSeconds(20)});
   auto bobSubscriber = startCtl(bob, bobs);
   requireTemporarySubscriptions(bob, 1);
+  // Each sees their own subscriptions in the statistics, not the other's.
+  for (const auto& [user, count] : {std::pair{&alice, std::size_t{2}}, std::pair{&bob, std::size_t{1}}}) {
+    const CtlRun stats = ctl(*user, {"stats", "--json"});
+    checkSucceeded(stats);
+    CHECK(Child::count(stats.out, R"("owner":)") == count);
+    CHECK(Child::count(stats.out, R"("owner":)" + std::to_string(user->uid)) == count);
+  }
   checkSucceeded(ctl(root, {"raise", "UserEvent", "Who=root"}));
   const int exitCode = bobSubscriber->exitCode(30s);
   INFO(bobSubscriber->describe());
