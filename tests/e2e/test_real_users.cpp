@@ -694,3 +694,42 @@ TEST_CASE_METHOD(RealUsersCase, "real users k: alice's provider name stays hers 
   CHECK(provider->stop() == 0);
   checkNoSanitizerReports(dir);
 }
+
+TEST_CASE_METHOD(RealUsersCase,
+                 "real users l: Enable, MethodExecute and Subscribe each decide, namespace by namespace") {
+  if (skipped()) return;
+  // In root/cimv2 bob may only read; alice may read, call methods, subscribe and read the
+  // descriptor; other users nothing. The root namespace keeps the default: everyone subscribes.
+  checkSucceeded(
+      ctl(root, {"security", "set", "root/cimv2",
+                 "O:BAG:BAD:(A;;0x600ff;;;BA)(A;;0x1;;;" + sid(bob) + ")(A;;0x20043;;;" + sid(alice) + ")"}));
+  const std::vector<std::string> query{"query", "--namespace", "root/cimv2", "SELECT * FROM Gadget"};
+  checkSucceeded(ctl(alice, query));
+  checkSucceeded(ctl(bob, query));
+  const User nobody = lookupUser("nobody").value_or(User{"nobody", 65534, 65534});
+  checkFailed(ctl(nobody, query), kAccessDenied);
+
+  // Methods: __SystemSecurity.GetSD needs MethodExecute (and ReadSecurity).
+  const std::vector<std::string> getSd{"call", "--namespace", "root/cimv2", "__SystemSecurity=@", "GetSD"};
+  const CtlRun called = ctl(alice, getSd);
+  checkSucceeded(called);
+  CHECK(called.out.find("Inherited") != std::string::npos);
+  checkFailed(ctl(bob, getSd), kAccessDenied);
+
+  // Subscriptions: bob is refused in root/cimv2 but may subscribe in root; alice gets her event.
+  checkFailed(ctl(bob, {"subscribe", "SELECT * FROM UserEvent", "--namespace", "root/cimv2", "--timeout", "5"}),
+              kAccessDenied);
+  const CtlRun elsewhere =
+      ctl(bob, {"subscribe", "SELECT * FROM __NamespaceCreationEvent", "--namespace", "root", "--timeout", "1"});
+  INFO(elsewhere.command << "\n" << elsewhere.err);
+  CHECK(elsewhere.exitCode == 3);  // subscribed, and nothing came before the timeout
+  auto subscriber = startCtl(alice, {"subscribe", "SELECT * FROM UserEvent", "--namespace", "root/cimv2", "--count",
+                                     "1", "--timeout", timeoutSeconds(20), "--format", "json"});
+  requireTemporarySubscriptions(alice, 1);
+  checkSucceeded(ctl(root, {"raise", "UserEvent", "Who=root"}));
+  const int exitCode = subscriber->exitCode(30s);
+  INFO(subscriber->describe());
+  CHECK(exitCode == 0);
+  CHECK(subscriber->output().find(R"("Who":"root")") != std::string::npos);
+  checkNoSanitizerReports(dir);
+}
