@@ -11,7 +11,8 @@
 // Options: --socket PATH, --count N (0: raise for ever), --interval-ms MS (between bursts),
 // --burst N (events per burst), --start SEQ, --source TEXT, --payload-bytes N (Source padded to N
 // bytes), --wait-active (raise only once some filter wants the events), --sink-sddl SDDL (the sink's
-// security descriptor: only consumers it grants WBEM_RIGHT_SUBSCRIBE receive the events).
+// security descriptor: only consumers it grants WBEM_RIGHT_SUBSCRIBE receive the events),
+// --event-sddl SDDL (each event's SECURITY_DESCRIPTOR, indicated subject to it: the same, per event).
 
 #include <wbem/decoupled_provider.hpp>
 #include <wbem/security.hpp>
@@ -75,6 +76,7 @@ struct Options {
   std::size_t payloadBytes = 0;
   bool waitActive = false;
   std::optional<std::string> sinkSddl;
+  std::optional<std::string> eventSddl;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -101,6 +103,8 @@ bool parse(int argc, char** argv, Options& options) {
       options.payloadBytes = std::stoull(argv[++i]);
     } else if (arg == "--sink-sddl") {
       options.sinkSddl = argv[++i];
+    } else if (arg == "--event-sddl") {
+      options.eventSddl = argv[++i];
     } else {
       return false;
     }
@@ -110,9 +114,9 @@ bool parse(int argc, char** argv, Options& options) {
 
 // Raises one event, retrying while the queue towards the daemon is full (a gap would fail tests
 // that check Seq is consecutive).
-void raise(wbem::EventSink& sink, const wbem::ClassObject& event) {
+void raise(wbem::EventSink& sink, const wbem::ClassObject& event, bool subjectToSds) {
   for (;;) {
-    const wbem::Status status = sink.indicate(event);
+    const wbem::Status status = sink.indicate(event, subjectToSds);
     if (status != wbem::WBEM_E_SERVER_TOO_BUSY) {
       if (wbem::isError(status)) say("indicate failed " + hex(status));
       return;
@@ -128,7 +132,7 @@ int main(int argc, char** argv) {
   try {
     if (!parse(argc, argv, options)) {
       std::cerr << "usage: e2e_provider --socket PATH [--count N] [--interval-ms MS] [--burst N] [--start SEQ] "
-                   "[--source TEXT] [--payload-bytes N] [--wait-active] [--sink-sddl SDDL]\n";
+                   "[--source TEXT] [--payload-bytes N] [--wait-active] [--sink-sddl SDDL] [--event-sddl SDDL]\n";
       return 64;
     }
   } catch (const std::exception&) {
@@ -166,6 +170,8 @@ int main(int argc, char** argv) {
     std::string source = options.source;
     if (source.size() < options.payloadBytes) source.resize(options.payloadBytes, '.');
     event.put("Source", wbem::Value(source));
+    if (options.eventSddl)
+      event.put("SECURITY_DESCRIPTOR", wbem::SecurityDescriptor::parse(*options.eventSddl).toValue());
 
     if (options.waitActive)
       while (!stop && sink->isActive() != wbem::WBEM_S_NO_ERROR)
@@ -175,7 +181,7 @@ int main(int argc, char** argv) {
     for (std::uint64_t seq = options.start; seq < end && !stop;) {
       for (unsigned i = 0; i < options.burst && seq < end; ++i, ++seq) {
         event.put("Seq", wbem::Value(static_cast<std::uint32_t>(seq)));
-        raise(*sink, event);
+        raise(*sink, event, options.eventSddl.has_value());
       }
       if (options.intervalMs > 0) std::this_thread::sleep_for(std::chrono::milliseconds(options.intervalMs));
     }

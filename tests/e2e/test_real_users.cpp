@@ -514,8 +514,11 @@ TEST_CASE_METHOD(RealUsersCase, "real users f: alice may not register a decouple
   checkNoSanitizerReports(dir);
 }
 
-TEST_CASE_METHOD(RealUsersCase, "real users g: a provider's sink security lets alice receive and not bob") {
+TEST_CASE_METHOD(RealUsersCase, "real users g: a provider's sink or event security lets alice receive and not bob") {
   if (skipped()) return;
+  std::string option;
+  SECTION("the sink's descriptor (setSinkSecurity)") { option = "--sink-sddl"; }
+  SECTION("each event's SECURITY_DESCRIPTOR, indicated subject to it") { option = "--event-sddl"; }
   // bob first, with a deadline long enough to outlast alice's three events.
   auto bobSubscriber =
       startCtl(bob, {"subscribe", "SELECT * FROM E2EEvent", "--timeout", timeoutSeconds(6), "--format", "json"});
@@ -525,8 +528,7 @@ TEST_CASE_METHOD(RealUsersCase, "real users g: a provider's sink security lets a
   requireTemporarySubscriptions(alice, 1);
 
   const std::string sddl = "D:(A;;0x40;;;" + sid(alice) + ")";  // WBEM_RIGHT_SUBSCRIBE
-  auto provider =
-      startProvider(dir, *daemon, {"--count", "0", "--interval-ms", "20", "--wait-active", "--sink-sddl", sddl});
+  auto provider = startProvider(dir, *daemon, {"--count", "0", "--interval-ms", "20", "--wait-active", option, sddl});
   requireOutput(*provider, "registered", 30s);
 
   {
