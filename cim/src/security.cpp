@@ -364,6 +364,15 @@ Principal Principal::fromCredentials(std::uint32_t uid, std::uint32_t gid) {
   return makePrincipal(uid, gid, groups);
 }
 
+std::optional<Principal> PrincipalCache::find(std::string_view sid) {
+  const auto now = std::chrono::steady_clock::now();
+  std::lock_guard lock(mutex_);
+  auto it = entries_.find(sid);
+  if (it == entries_.end() || now - it->second.second > maxAge_)
+    it = entries_.insert_or_assign(std::string(sid), Entry(Principal::fromSid(sid), now)).first;
+  return it->second.first;
+}
+
 std::optional<Principal> Principal::fromSid(std::string_view sid) {
   const auto uid = idOf(sid, "uid:");
   if (!uid) return std::nullopt;

@@ -34,7 +34,6 @@ constexpr std::string_view kBindingClass = "__FilterToConsumerBinding";
 constexpr std::string_view kRegistrationClass = "__EventConsumerProviderRegistration";
 constexpr std::string_view kProviderClass = "__Win32Provider";
 constexpr std::string_view kSubscriptionNamespace = "root\\subscription";
-constexpr auto kCreatorCacheTime = std::chrono::seconds(30);
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -505,15 +504,8 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
     return pa && pb && pa->admin && pb->admin;
   }
 
-  // Principal::fromSid reads the user database; bindings share few creators, so their principals
-  // are kept for a while (group changes are seen after kCreatorCacheTime).
-  std::optional<Principal> creatorPrincipal(const std::string& sid) {
-    const auto now = std::chrono::steady_clock::now();
-    auto it = creators_.find(sid);
-    if (it == creators_.end() || now - it->second.second > kCreatorCacheTime)
-      it = creators_.insert_or_assign(sid, std::make_pair(Principal::fromSid(sid), now)).first;
-    return it->second.first;
-  }
+  // Bindings share few creators: their principals come from a cache.
+  std::optional<Principal> creatorPrincipal(const std::string& sid) { return creators_.find(sid); }
 
   // The provider registered for the consumer's class or its nearest ancestor in `ns`.
   std::shared_ptr<EventConsumerProvider> providerFor(const Namespace& ns, const ClassObject& consumer) {
@@ -564,7 +556,7 @@ struct PermanentSubscriptions::Impl final : ServiceObserver {
   std::map<std::string, Watch> watches_;                                   // by folded namespace name
   std::map<std::string, std::shared_ptr<EventConsumerProvider>> bound_;    // "ns:name" folded
   std::map<std::string, std::shared_ptr<EventConsumerProvider>> plugins_;  // by module path
-  std::map<std::string, std::pair<std::optional<Principal>, std::chrono::steady_clock::time_point>> creators_;
+  PrincipalCache creators_;
 };
 
 namespace {

@@ -536,10 +536,13 @@ Outcome RequestHandlers::registerProvider(Session& s, Server::Core& core, const 
   ObjectPtr registration;
   for (const ObjectPtr& candidate : space.enumInstances("__Win32Provider")) {
     const Value value = candidate->get("Name");
-    if (!value.isNull() && std::ranges::equal(value.asString(), name, [](char a, char b) {
-          return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
-        }))
-      registration = candidate;
+    if (value.isNull() || !iequals(value.asString(), name)) continue;
+    // Two (one of a subclass) would let whoever put the second claim the name of the first.
+    if (registration)
+      throw Error(WBEM_E_INVALID_PROVIDER_REGISTRATION, "more than one __Win32Provider is named " + name + " in " + ns +
+                                                            " (" + registration->className() + " and " +
+                                                            candidate->className() + ")");
+    registration = candidate;
   }
   if (!registration) throw Error(WBEM_E_PROVIDER_NOT_FOUND, "no __Win32Provider named " + name + " in " + ns);
   const Value model = registration->get("HostingModel");

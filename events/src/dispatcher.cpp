@@ -28,13 +28,6 @@ bool eventGrants(const ClassObject& event, const Principal& who) {
   }
 }
 
-// __EventFilter.EventAccess: every identity the event is raised as may publish to the filter.
-bool publishGranted(const SecurityDescriptor& access, const detail::SinkImpl& sink,
-                    const detail::SinkSecurity* sinkSecurity) {
-  if (sink.publisher_ && !access.grants(*sink.publisher_, WBEM_RIGHT_PUBLISH)) return false;
-  return !(sinkSecurity && sinkSecurity->owner && !access.grants(*sinkSecurity->owner, WBEM_RIGHT_PUBLISH));
-}
-
 }  // namespace
 
 detail::IngestQueue& EventService::Impl::ingestFor(const detail::SinkImpl& sink) { return *ingest_[sink.dispatcher_]; }
@@ -165,11 +158,23 @@ void EventService::Impl::dispatchBatch(unsigned index, detail::Ingest* items, st
   if (aggregated) wakeScheduler();
 }
 
+bool EventService::Impl::publishGranted(const SecurityDescriptor& access, const detail::SinkImpl& sink,
+                                        const SecurityDescriptor* sinkSecurity) {
+  if (sink.publisher_ && !access.grants(*sink.publisher_, WBEM_RIGHT_PUBLISH)) return false;
+  if (!sinkSecurity || sinkSecurity->owner().empty()) return true;
+  // The owner, read through a cache so that group changes show. BA and SY stand for root; an
+  // owner that names no user (a group, WD) is nobody, granted only what everyone is.
+  const std::string& owner = sinkSecurity->owner();
+  const bool root = iequals(owner, "BA") || iequals(owner, "SY");
+  const std::optional<Principal> user = owners_.find(root ? "uid:0" : owner);
+  return access.grants(user ? *user : Principal{.uid = UINT32_MAX, .gids = {}, .admin = false}, WBEM_RIGHT_PUBLISH);
+}
+
 bool EventService::Impl::mayReceive(const detail::Subscription& sub, const ClassObject& event,
-                                    const detail::SinkImpl& sink, const detail::SinkSecurity* sinkSecurity,
+                                    const detail::SinkImpl& sink, const SecurityDescriptor* sinkSecurity,
                                     std::uint8_t flags) {
   if (sub.eventAccess && !publishGranted(*sub.eventAccess, sink, sinkSecurity)) return false;
-  if (sinkSecurity && !sinkSecurity->descriptor.grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) return false;
+  if (sinkSecurity && !sinkSecurity->grants(sub.owner, WBEM_RIGHT_SUBSCRIBE)) return false;
   if ((flags & detail::kSubjectToSds) && !eventGrants(event, sub.owner)) return false;
   // Queue overflow reports are for administrators only (spec I.79).
   return !((flags & detail::kSystemDrop) && !sub.owner.admin &&
@@ -177,7 +182,7 @@ bool EventService::Impl::mayReceive(const detail::Subscription& sub, const Class
 }
 
 void EventService::Impl::deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event,
-                                              const detail::SinkImpl& sink, const detail::SinkSecurity* sinkSecurity,
+                                              const detail::SinkImpl& sink, const SecurityDescriptor* sinkSecurity,
                                               std::uint8_t flags) {
   const auto subscriptions = ns.synchronous.load();
   for (const std::shared_ptr<detail::Subscription>& sub : *subscriptions) {
@@ -217,6 +222,12 @@ bool EventService::Impl::admit(detail::ConsumerQueue& consumer, const ObjectPtr&
   return false;
 }
 
+void EventService::Impl::count(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept {
+  consumer.bytes_.fetch_add(bytes, std::memory_order_relaxed);
+  consumer.account().bytes.fetch_add(bytes, std::memory_order_relaxed);
+  queuedTotalBytes_.fetch_add(bytes, std::memory_order_relaxed);
+}
+
 void EventService::Impl::uncount(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept {
   consumer.bytes_.fetch_sub(bytes, std::memory_order_relaxed);
   consumer.account().bytes.fetch_sub(bytes, std::memory_order_relaxed);
@@ -241,10 +252,8 @@ void EventService::Impl::flushStaged(unsigned index) {
     detail::ConsumerQueue::Staged& staged = consumer->staged_[index];
     const std::size_t n = staged.items.size();
     // Counted before the events become visible: the worker uncounts them after delivering.
-    consumer->bytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
-    consumer->account().bytes.fetch_add(staged.bytes, std::memory_order_relaxed);
+    count(*consumer, staged.bytes);
     consumer->account().staged[index] -= staged.bytes;
-    queuedTotalBytes_.fetch_add(staged.bytes, std::memory_order_relaxed);
     if (!consumer->isPull()) pushInFlight_.fetch_add(static_cast<std::int64_t>(n), std::memory_order_relaxed);
     consumer->queue_.enqueue_bulk(std::make_move_iterator(staged.items.begin()), n);
     staged.items.clear();
@@ -258,9 +267,7 @@ void EventService::Impl::flushStaged(unsigned index) {
 void EventService::Impl::deliver(const std::shared_ptr<detail::ConsumerQueue>& consumer, ObjectPtr event,
                                  std::uint32_t bytes, std::uint8_t flags, Clock::TimePoint now) {
   if (!admit(*consumer, event, bytes, flags, 0, 0, 0)) return;
-  consumer->bytes_.fetch_add(bytes, std::memory_order_relaxed);
-  consumer->account().bytes.fetch_add(bytes, std::memory_order_relaxed);
-  queuedTotalBytes_.fetch_add(bytes, std::memory_order_relaxed);
+  count(*consumer, bytes);
   if (!consumer->isPull()) pushInFlight_.fetch_add(1, std::memory_order_relaxed);
   consumer->queue_.enqueue(detail::Delivery{std::move(event), bytes, flags, now});
   if (!consumer->isPull()) schedule(consumer);

@@ -124,11 +124,12 @@ void EventService::Impl::stop() {
 }
 
 std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::NamespaceState& ns,
-                                                               detail::ProviderState* provider, bool restricted) {
+                                                               detail::ProviderState* provider, bool restricted,
+                                                               std::optional<Principal> publisher) {
   // Sinks are spread over the dispatchers; each sink stays with one, which keeps its order.
   const unsigned dispatcher = nextDispatcher_.fetch_add(1, std::memory_order_relaxed) % options_.dispatcherThreads;
   auto sink = std::make_shared<detail::SinkImpl>(*this, ns, provider, dispatcher);
-  if (provider && provider->registrant.uid != Principal::current().uid) sink->publisher_ = provider->registrant;
+  sink->publisher_ = std::move(publisher);
   std::lock_guard lock(sinksMutex_);
   sinks_.push_back(sink);
   if (provider && restricted) provider->restricted.push_back(sink);
@@ -140,7 +141,7 @@ std::shared_ptr<detail::SinkImpl> EventService::Impl::makeSink(detail::Namespace
 std::unique_ptr<detail::NamespaceState> EventService::Impl::makeNamespace(const std::string& name) {
   auto state = std::make_unique<detail::NamespaceState>();
   state->ns = std::make_unique<Namespace>(name);
-  state->systemSink = makeSink(*state, nullptr, false);
+  state->systemSink = makeSink(*state, nullptr, false, std::nullopt);
   serveSystemSecurity(*state);
   return state;
 }

@@ -181,7 +181,10 @@ void EventService::Impl::tellNewQuery(detail::ProviderState& provider, const det
 
 void EventService::Impl::startProvider(detail::ProviderState& provider) {
   if (provider.sink) return;
-  provider.sink = makeSink(*provider.ns, &provider, false);
+  // Its events are raised as its registrant, unless that is the process's own user.
+  std::optional<Principal> publisher;
+  if (provider.registrant.uid != Principal::current().uid) publisher = provider.registrant;
+  provider.sink = makeSink(*provider.ns, &provider, false, std::move(publisher));
   const Status s = provider.object->provideEvents(provider.sink, 0);
   if (isError(s)) throw Error(s, "event provider " + provider.name + " refused ProvideEvents (" + statusName(s) + ")");
 }

@@ -123,20 +123,17 @@ void EventService::Impl::runDue(Clock::TimePoint now) {
     if (!events.empty()) job.state->systemSink->raise(events, 0);
   }
 
-  // Aggregation windows that closed.
-  std::vector<std::pair<std::shared_ptr<detail::Subscription>, std::vector<ClassObject>>> aggregates;
-  {
-    std::shared_lock lock(tableMutex_);
-    for (const auto& [id, sub] : table_)
-      if (sub->aggregator)
-        if (auto closed = sub->aggregator->flush(now); !closed.empty()) aggregates.emplace_back(sub, std::move(closed));
-  }
-  for (auto& [sub, events] : aggregates)
-    for (ClassObject& aggregate : events) {
+  // Aggregation windows that closed, queued under the table lock: a subscription it holds is not
+  // cancelled yet, so its cancel() discards what is queued here.
+  std::shared_lock lock(tableMutex_);
+  for (const auto& [id, sub] : table_) {
+    if (!sub->aggregator) continue;
+    for (ClassObject& aggregate : sub->aggregator->flush(now)) {
       ObjectPtr event = share(std::move(aggregate));
       const std::uint32_t bytes = detail::approximateSize(*event);
       deliver(sub->consumer, std::move(event), bytes, 0, now);
     }
+  }
 }
 
 void EventService::Impl::reloadTimers(detail::NamespaceState& state) {

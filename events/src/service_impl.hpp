@@ -61,19 +61,12 @@ enum DeliveryFlag : std::uint8_t {
   kTimerEvent = 0x10,      // a __TimerEvent: firings a lagging consumer missed are merged
 };
 
-/// A sink's descriptor (setSinkSecurity) with the principal its owner names: besides the
-/// provider's registrant, whom the sink's events are raised as (spec 4.2).
-struct SinkSecurity {
-  SecurityDescriptor descriptor;
-  std::optional<Principal> owner;  // none when the descriptor names no owner
-};
-
 /// One event on its way from a sink to the dispatcher.
 struct Ingest {
   ObjectPtr event;
   SinkImpl* sink = nullptr;
   // The sink's descriptor when the event was indicated: a later setSinkSecurity does not apply.
-  const SinkSecurity* sinkSecurity = nullptr;
+  const SecurityDescriptor* sinkSecurity = nullptr;
   std::uint32_t bytes = 0;
   std::uint8_t flags = 0;
 };
@@ -274,7 +267,7 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
 
   // event_service.cpp (sinks)
   std::shared_ptr<detail::SinkImpl> makeSink(detail::NamespaceState& ns, detail::ProviderState* provider,
-                                             bool restricted);
+                                             bool restricted, std::optional<Principal> publisher);
   ArbitratorLimits limits() const;
 
   // dispatcher.cpp
@@ -289,16 +282,22 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   /// besides what is matched but not queued yet (`*Staged`); otherwise counts and reports the drop.
   bool admit(detail::ConsumerQueue& consumer, const ObjectPtr& event, std::uint32_t bytes, std::uint8_t flags,
              std::uint64_t consumerStaged, std::uint64_t userStaged, std::uint64_t totalStaged);
+  /// Counts `bytes` going into the consumer's queue (its own, its owner's and the total).
+  void count(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept;
   /// Takes `bytes` that left the consumer's queue off its counts.
   void uncount(detail::ConsumerQueue& consumer, std::uint64_t bytes) noexcept;
   /// True when `sub` may receive `event` from `sink`, whose descriptor was `sinkSecurity` (the
   /// filter's EventAccess, sink and event security, admin-only overflow reports).
-  static bool mayReceive(const detail::Subscription& sub, const ClassObject& event, const detail::SinkImpl& sink,
-                         const detail::SinkSecurity* sinkSecurity, std::uint8_t flags);
+  bool mayReceive(const detail::Subscription& sub, const ClassObject& event, const detail::SinkImpl& sink,
+                  const SecurityDescriptor* sinkSecurity, std::uint8_t flags);
+  /// True when every identity an event from `sink` is raised as may publish to a filter with
+  /// EventAccess `access`: the sink's publisher and the owner its descriptor names.
+  bool publishGranted(const SecurityDescriptor& access, const detail::SinkImpl& sink,
+                      const SecurityDescriptor* sinkSecurity);
   /// Hands `event`, just indicated by `sink`, a provider sink of `ns`, to the synchronous
   /// subscriptions that match it, on the calling thread.
   void deliverSynchronously(detail::NamespaceState& ns, const ObjectPtr& event, const detail::SinkImpl& sink,
-                            const detail::SinkSecurity* sinkSecurity, std::uint8_t flags);
+                            const SecurityDescriptor* sinkSecurity, std::uint8_t flags);
   /// Publishes `ns`'s synchronous subscriptions with `sub` added or removed; under mutex_.
   void publishSynchronous(detail::NamespaceState& ns, const std::shared_ptr<detail::Subscription>& sub, bool add);
   detail::IngestQueue& ingestFor(const detail::SinkImpl& sink);
@@ -394,6 +393,7 @@ struct EventService::Impl : std::enable_shared_from_this<EventService::Impl> {
   };
   std::map<std::uint32_t, QuotaCounts> quotaPerUser_;
   std::map<std::uint32_t, std::shared_ptr<detail::UserQueueAccount>> queueAccounts_;  // by uid; under mutex_
+  PrincipalCache owners_;  // users sink descriptors name as owner (EventAccess checks)
   QuotaCounts quotaTotal_;
 
   // Scheduler.

@@ -27,16 +27,6 @@ bool isEventClassDef(const ClassDef& def) {
          def.inheritsFrom("__TimerEvent") || def.inheritsFrom("__AggregateEvent");
 }
 
-// The principal a descriptor's owner names. BA and SY stand for root; an owner that names no user
-// (a group, WD) is a principal nobody is, granted only what the descriptor grants everyone.
-std::optional<Principal> ownerPrincipal(const SecurityDescriptor& descriptor) {
-  const std::string& owner = descriptor.owner();
-  if (owner.empty()) return std::nullopt;
-  if (owner == "BA" || owner == "SY") return Principal::fromSid("uid:0");
-  if (std::optional<Principal> user = Principal::fromSid(owner)) return user;
-  return Principal{.uid = UINT32_MAX, .gids = {}, .admin = false};
-}
-
 }  // namespace
 
 std::uint32_t approximateSize(const ClassObject& object) {
@@ -148,7 +138,7 @@ Status SinkImpl::enqueue(std::span<const ClassObject> objects, bool subjectToSds
     if (!queued) throw std::bad_alloc();
   };
 
-  const SinkSecurity* sinkSecurity = security();
+  const SecurityDescriptor* sinkSecurity = security();
   Ingest stack[kStackBatch];
   std::size_t used = 0;
   for (std::size_t i = 0; i < objects.size(); ++i) {
@@ -201,10 +191,10 @@ std::shared_ptr<EventSink> SinkImpl::getRestrictedSink(const std::vector<std::st
   std::vector<RegisteredQuery> restriction;
   for (const std::string& text : queries)
     restriction.push_back({text, QueryFilter::compile(text, *ns_.ns, QueryKind::Notification)});
-  auto sink = service_.makeSink(ns_, provider_, true);
+  auto sink = service_.makeSink(ns_, provider_, true, publisher_);
   sink->restriction_ = std::move(restriction);
   sink->setBatchingParameters(batchFlags_.load(), maxBufferSize_.load(), maxSendLatencyMs_.load());
-  if (const SinkSecurity* sd = security()) sink->setSinkSecurity(sd->descriptor);
+  if (const SecurityDescriptor* sd = security()) sink->setSinkSecurity(*sd);
   return sink;
 }
 
@@ -213,10 +203,9 @@ void SinkImpl::setSinkSecurity(const SecurityDescriptor& descriptor) {
   // A descriptor set before is taken again, so that a provider switching between a few (as the
   // daemon's raise provider does per client) keeps a short history.
   auto known = std::find_if(securityHistory_.begin(), securityHistory_.end(),
-                            [&](const std::unique_ptr<SinkSecurity>& s) { return s->descriptor == descriptor; });
+                            [&](const std::unique_ptr<SecurityDescriptor>& s) { return *s == descriptor; });
   if (known == securityHistory_.end())
-    known = securityHistory_.insert(
-        securityHistory_.end(), std::make_unique<SinkSecurity>(SinkSecurity{descriptor, ownerPrincipal(descriptor)}));
+    known = securityHistory_.insert(securityHistory_.end(), std::make_unique<SecurityDescriptor>(descriptor));
   security_.store(known->get(), std::memory_order_release);
 }
 

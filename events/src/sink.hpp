@@ -28,7 +28,7 @@ struct SinkImpl final : EventSink, std::enable_shared_from_this<SinkImpl> {
   /// Refuses every later indicate() and waits for running ones to finish. Thread-safe.
   void release();
   /// The descriptor set by setSinkSecurity, or null. Thread-safe.
-  const SinkSecurity* security() const noexcept { return security_.load(std::memory_order_acquire); }
+  const SecurityDescriptor* security() const noexcept { return security_.load(std::memory_order_acquire); }
 
   EventService::Impl& service_;
   NamespaceState& ns_;
@@ -78,9 +78,9 @@ struct SinkImpl final : EventSink, std::enable_shared_from_this<SinkImpl> {
   std::atomic<const ClassList*> classes_{nullptr};
   std::mutex classMutex_;
   std::vector<std::unique_ptr<const ClassList>> classVersions_;
-  std::atomic<const SinkSecurity*> security_{nullptr};
+  std::atomic<const SecurityDescriptor*> security_{nullptr};
   std::mutex securityMutex_;
-  std::vector<std::unique_ptr<SinkSecurity>> securityHistory_;  // kept: readers hold raw pointers
+  std::vector<std::unique_ptr<SecurityDescriptor>> securityHistory_;  // kept: readers hold raw pointers
 };
 
 }  // namespace wbem::detail

@@ -214,3 +214,19 @@ TEST_CASE("an AccessCheck the provider does not answer in time refuses the subsc
   CHECK(daemon.client->execNotificationQueryAsync("WQL", "SELECT * FROM Notice", 0, accepted) == WBEM_S_NO_ERROR);
   CHECK(daemon.client->cancelAsyncCall(accepted) == WBEM_S_NO_ERROR);
 }
+
+TEST_CASE("a provider name that two __Win32Provider instances share cannot be registered") {
+  Daemon daemon;
+  daemon.client->compileMof(R"(
+    class ShadowProvider : __Win32Provider {};
+    instance of ShadowProvider { Name = "NoticeProvider"; HostingModel = "Decoupled:Com"; };
+  )");
+  DecoupledBasicEventProvider provider(daemon.connectOptions());
+  CHECK(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) ==
+        WBEM_E_INVALID_PROVIDER_REGISTRATION);
+  daemon.client->deleteInstance("ShadowProvider.Name=\"NoticeProvider\"");
+  CHECK(provider.registerProvider(0, "", "", "root/cimv2", "NoticeProvider", nullptr) == WBEM_S_NO_ERROR);
+  // The first registrant claimed the name in the repository.
+  CHECK(daemon.client->getObject("__Win32Provider.Name=\"NoticeProvider\"")->get("SecurityDescriptor").asString() ==
+        "O:" + me() + "D:(A;;0x80;;;" + me() + ")");
+}

@@ -6,7 +6,10 @@
 
 #include <wbem/value.hpp>
 
+#include <chrono>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <string>
@@ -69,6 +72,22 @@ struct Principal {
   bool isTrustee(std::string_view trustee) const;
 
   friend bool operator==(const Principal&, const Principal&) = default;
+};
+
+/// Principal::fromSid with memory: each SID is read from the user database at most once per
+/// `maxAge`, for callers that look the same few up often (creators of permanent subscriptions,
+/// owners events are raised as), while changes of groups still show after `maxAge`.
+class PrincipalCache {
+ public:
+  explicit PrincipalCache(std::chrono::steady_clock::duration maxAge = std::chrono::seconds(30)) : maxAge_(maxAge) {}
+  /// Principal::fromSid(sid), read again when the entry is older than maxAge. Thread-safe.
+  std::optional<Principal> find(std::string_view sid);
+
+ private:
+  using Entry = std::pair<std::optional<Principal>, std::chrono::steady_clock::time_point>;
+  const std::chrono::steady_clock::duration maxAge_;
+  std::mutex mutex_;
+  std::map<std::string, Entry, std::less<>> entries_;
 };
 
 /// While it lives, the calling thread acts for `principal` (WMI: CoImpersonateClient until
