@@ -98,10 +98,22 @@ void Namespace::requireInstanceWrite(std::string_view className, std::string_vie
     requireAccess(WBEM_WRITE_PROVIDER, std::string(operation) + " of a provider registration");
 }
 
-void Namespace::requireProviderClaim(const ClassObject& stored, std::string_view operation) const {
-  if (!stored.definition().inheritsFrom("__Win32Provider")) return;
-  const auto slot = stored.slotOf("SecurityDescriptor");
-  const Value sddl = slot ? stored.get(*slot) : Value();
+void Namespace::requireProviderClaim(const ClassObject& instance, std::string_view operation) const {
+  // A registration counts as its provider's: who may not change the one may not change the other.
+  ObjectPtr referenced;
+  if (instance.definition().inheritsFrom("__ProviderRegistration")) {
+    const auto slot = instance.slotOf("provider");
+    if (!slot || instance.get(*slot).isNull()) return;
+    try {
+      referenced = findInstance(ObjectPath::parse(instance.get(*slot).asString()));
+    } catch (const Error&) {  // a reference to nothing here protects nothing
+    }
+    if (!referenced) return;
+  }
+  const ClassObject& provider = referenced ? *referenced : instance;
+  if (!provider.definition().inheritsFrom("__Win32Provider")) return;
+  const auto slot = provider.slotOf("SecurityDescriptor");
+  const Value sddl = slot ? provider.get(*slot) : Value();
   if (sddl.isNull() || sddl.asString().empty()) return;
   const Principal& who = Principal::caller();
   if (who.admin) return;
@@ -109,9 +121,23 @@ void Namespace::requireProviderClaim(const ClassObject& stored, std::string_view
     if (SecurityDescriptor::parse(sddl.asString()).grants(who, WRITE_DAC)) return;
   } catch (const Error&) {  // an unreadable claim is the administrators' to mend
   }
-  throw Error(WBEM_E_ACCESS_DENIED, std::string(operation) + " of provider registration " +
-                                        stored.path()->relativePath() + " needs WRITE_DAC in its SecurityDescriptor (" +
-                                        sddl.asString() + "), which does not grant it to " + who.sid());
+  throw Error(WBEM_E_ACCESS_DENIED, std::string(operation) + " of " + instance.path()->relativePath() +
+                                        " needs WRITE_DAC in the SecurityDescriptor of provider " +
+                                        provider.path()->relativePath() + " (" + sddl.asString() +
+                                        "), which does not grant it to " + who.sid());
+}
+
+ObjectPtr Namespace::findInstance(const ObjectPath& path) const {
+  const ClassEntry* target = entry(path.className());
+  if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
+  const std::string key = instanceKey(path, target->cls->definition());
+  // An instance of a subclass is found through its superclass's path too, as in WMI.
+  for (const auto& [name, e] : classes_) {
+    if (!e.cls->definition().inheritsFrom(path.className())) continue;
+    auto it = e.instances.find(key);
+    if (it != e.instances.end()) return it->second;
+  }
+  return nullptr;
 }
 
 ObjectPtr Namespace::getClass(std::string_view name) const {
@@ -270,6 +296,7 @@ ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flag
   const auto existing = e->instances.find(key);
   const bool exists = existing != e->instances.end();
   if (exists) requireProviderClaim(*existing->second, "PutInstance");
+  if (cls.definition().inheritsFrom("__ProviderRegistration")) requireProviderClaim(stored, "PutInstance");
   if (exists && flags == WBEM_FLAG_CREATE_ONLY)
     throw Error(WBEM_E_ALREADY_EXISTS, "instance " + path->relativePath() + " already exists");
   if (!exists && flags == WBEM_FLAG_UPDATE_ONLY)
@@ -287,15 +314,7 @@ ObjectPath Namespace::putInstance(const ClassObject& original, std::int32_t flag
 ObjectPtr Namespace::getInstance(const ObjectPath& path) const {
   requireAccess(WBEM_ENABLE, "reading an instance");
   std::shared_lock lock(mutex_);
-  const ClassEntry* target = entry(path.className());
-  if (!target) throw Error(WBEM_E_INVALID_CLASS, "class " + path.className() + " not found in namespace " + name_);
-  const std::string key = instanceKey(path, target->cls->definition());
-  // An instance of a subclass is found through its superclass's path too, as in WMI.
-  for (const auto& [name, e] : classes_) {
-    if (!e.cls->definition().inheritsFrom(path.className())) continue;
-    auto it = e.instances.find(key);
-    if (it != e.instances.end()) return it->second;
-  }
+  if (ObjectPtr found = findInstance(path)) return found;
   throw Error(WBEM_E_NOT_FOUND, "instance " + path.relativePath() + " not found");
 }
 

@@ -191,7 +191,9 @@ TEST_CASE("Namespace descriptors are kept in the repository and come back after 
   CHECK_FALSE(service.getNamespace("root\\app").grants(alice(), WBEM_PARTIAL_WRITE_REP));
 }
 
-TEST_CASE("A __Win32Provider with a SecurityDescriptor changes only for its owner and administrators") {
+TEST_CASE(
+    "A __Win32Provider with a SecurityDescriptor, and its registrations, change only for its owner and "
+    "administrators") {
   Fixture f;
   f.service.setNamespaceSecurity("root\\test", SecurityDescriptor::parse("D:(A;;GA;;;WD)"));
   Namespace& ns = f.ns;
@@ -209,6 +211,25 @@ TEST_CASE("A __Win32Provider with a SecurityDescriptor changes only for its owne
     CHECK_STATUS(WBEM_E_ACCESS_DENIED, ns.deleteInstance(path));
   }
   CHECK(ns.getInstance(path)->get("SecurityDescriptor").asString() == "O:uid:6001D:(A;;0x80;;;uid:6001)");
+  // Its registrations are its owner's too: nobody else adds queries to it or takes them away.
+  ClassObject registration = ns.getClass("__EventProviderRegistration")->spawnInstance();
+  registration.put("provider", Value::reference(path.relativePath()));
+  registration.put("EventQueryList", Value(CimType::String, ValueArray{Value("SELECT * FROM E")}));
+  {
+    const Impersonation asMallory(userPrincipal(6002));
+    CHECK_STATUS(WBEM_E_ACCESS_DENIED, ns.putInstance(registration));
+  }
+  const ObjectPath registrationPath = *registration.path();
+  CHECK_STATUS(WBEM_E_NOT_FOUND, ns.getInstance(registrationPath));
+  {
+    const Impersonation asOwner(alice());
+    ns.putInstance(registration);
+  }
+  {
+    const Impersonation asMallory(userPrincipal(6002));
+    CHECK_STATUS(WBEM_E_ACCESS_DENIED, ns.deleteInstance(registrationPath));
+  }
+  CHECK(ns.getInstance(registrationPath));
   {
     const Impersonation asOwner(alice());
     ns.putInstance(takeover);  // the owner may give it away

@@ -87,7 +87,8 @@ class NamespaceObserver {
 /// WBEM_FULL_WRITE_REP or WBEM_PARTIAL_WRITE_REP, and WBEM_WRITE_PROVIDER as well for provider
 /// registrations (__Provider, __ProviderRegistration and their subclasses); a __Win32Provider
 /// whose SecurityDescriptor is set (a decoupled provider's name, claimed by whoever registered it
-/// first) is changed or deleted only by administrators and those it grants WRITE_DAC; execMethod
+/// first), and the registrations that reference it, are put or deleted only by administrators
+/// and those it grants WRITE_DAC; execMethod
 /// WBEM_METHOD_EXECUTE. Reading instances (getInstance, enumInstances) and enumClasses need
 /// WBEM_ENABLE. findClass, getClass and classInheritsFrom are the schema lookups the service makes
 /// for itself (to build events, compile queries) and check nothing; an entry point that serves a
@@ -180,7 +181,8 @@ class Namespace {
   bool hasChildren(std::string_view name) const;
   std::string instanceKey(const ObjectPath& path, const ClassDef& cls) const;
   void requireInstanceWrite(std::string_view className, std::string_view operation) const;
-  void requireProviderClaim(const ClassObject& stored, std::string_view operation) const;
+  void requireProviderClaim(const ClassObject& instance, std::string_view operation) const;
+  ObjectPtr findInstance(const ObjectPath& path) const;  // under mutex_; null when absent
 
   std::string name_;
   mutable std::shared_mutex mutex_;
