@@ -306,6 +306,16 @@ struct RealUsersCase {
     if (!failed) FAIL(consumerName << " never failed\nwbemd:\n" << daemon->log());
   }
 
+  // Root raises UserEvent{Who = "root"}: `subscriber`, a `subscribe --count 1 --format json` of
+  // UserEvent, must print it and exit 0.
+  void requireReceivesRootEvent(Child& subscriber) {
+    checkSucceeded(ctl(root, {"raise", "UserEvent", "Who=root"}));
+    const int exitCode = subscriber.exitCode(30s);
+    INFO(subscriber.describe());
+    CHECK(exitCode == 0);
+    CHECK(subscriber.output().find(R"("Who":"root")") != std::string::npos);
+  }
+
   std::string timeoutSeconds(unsigned seconds) const { return std::to_string(seconds * slowFactor()); }
 
   const User root{"root", 0, 0};
@@ -578,11 +588,7 @@ instance of __ArbitratorConfiguration { TemporarySubscriptionsPerUser = 2; };
     CHECK(Child::count(stats.out, R"("owner":)") == count);
     CHECK(Child::count(stats.out, R"("owner":)" + std::to_string(user->uid)) == count);
   }
-  checkSucceeded(ctl(root, {"raise", "UserEvent", "Who=root"}));
-  const int exitCode = bobSubscriber->exitCode(30s);
-  INFO(bobSubscriber->describe());
-  CHECK(exitCode == 0);
-  CHECK(bobSubscriber->output().find(R"("Who":"root")") != std::string::npos);
+  requireReceivesRootEvent(*bobSubscriber);
   checkNoSanitizerReports(dir);
 }
 
@@ -730,10 +736,6 @@ TEST_CASE_METHOD(RealUsersCase,
   auto subscriber = startCtl(alice, {"subscribe", "SELECT * FROM UserEvent", "--namespace", "root/cimv2", "--count",
                                      "1", "--timeout", timeoutSeconds(20), "--format", "json"});
   requireTemporarySubscriptions(alice, 1);
-  checkSucceeded(ctl(root, {"raise", "UserEvent", "Who=root"}));
-  const int exitCode = subscriber->exitCode(30s);
-  INFO(subscriber->describe());
-  CHECK(exitCode == 0);
-  CHECK(subscriber->output().find(R"("Who":"root")") != std::string::npos);
+  requireReceivesRootEvent(*subscriber);
   checkNoSanitizerReports(dir);
 }
